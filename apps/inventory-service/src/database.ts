@@ -1,0 +1,4 @@
+import { PrismaClient } from './generated/prisma/client';
+
+/** inventory-service's own database (inventory schema in apps/inventory-service/prisma); injected by this class. */
+export class InventoryDatabase extends PrismaClient {}

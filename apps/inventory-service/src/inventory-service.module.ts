@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { KafkaModule } from '@seckill/kafka';
+import { PersistenceModule } from '@seckill/persistence';
+import { InventoryServiceConfig, SERVICE } from './config';
+import { InventoryDatabase } from './database';
+
+@Module({})
+export class InventoryServiceModule {
+  static register(config: InventoryServiceConfig): DynamicModule {
+    return {
+      module: InventoryServiceModule,
+      imports: [
+        PersistenceModule.forRoot({
+          client: InventoryDatabase,
+          databaseUrl: config.DATABASE_URL,
+          poolSize: config.DATABASE_POOL_SIZE,
+          applicationName: SERVICE,
+          create: (adapter) => new InventoryDatabase({ adapter }),
+        }),
+        KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'logistics-service',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,4 @@
+import { PrismaClient } from './generated/prisma/client';
+
+/** logistics-service's own database (logistics schema in apps/logistics-service/prisma); injected by this class. */
+export class LogisticsDatabase extends PrismaClient {}

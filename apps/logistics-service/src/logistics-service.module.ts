@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { KafkaModule } from '@seckill/kafka';
+import { PersistenceModule } from '@seckill/persistence';
+import { LogisticsServiceConfig, SERVICE } from './config';
+import { LogisticsDatabase } from './database';
+
+@Module({})
+export class LogisticsServiceModule {
+  static register(config: LogisticsServiceConfig): DynamicModule {
+    return {
+      module: LogisticsServiceModule,
+      imports: [
+        PersistenceModule.forRoot({
+          client: LogisticsDatabase,
+          databaseUrl: config.DATABASE_URL,
+          poolSize: config.DATABASE_POOL_SIZE,
+          applicationName: SERVICE,
+          create: (adapter) => new LogisticsDatabase({ adapter }),
+        }),
+        KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'order-service',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

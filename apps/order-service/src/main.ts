@@ -1,0 +1,7 @@
+import { loadConfigOrExit } from '@seckill/config';
+import { runService } from '@seckill/service-kit';
+import { configSchema, SERVICE } from './config';
+import { OrderServiceModule } from './order-service.module';
+
+const config = loadConfigOrExit(SERVICE, configSchema);
+void runService({ service: SERVICE, config, module: OrderServiceModule.register(config) });

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'payment-service',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

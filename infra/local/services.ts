@@ -1,0 +1,80 @@
+/**
+ * The one list of the shop's services as the local runner, the tests and the compose check see
+ * them: name, port, own database, and which infrastructure each one needs.
+ */
+export const SERVICE_NAMES = [
+  'gateway',
+  'order-service',
+  'inventory-service',
+  'payment-service',
+  'logistics-service',
+  'notification-service',
+] as const;
+
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface ServiceSpec {
+  readonly name: ServiceName;
+  readonly port: number;
+  /** The service's own PostgreSQL database, or null when it keeps no relational state. */
+  readonly database: string | null;
+  readonly usesRedis: boolean;
+  readonly usesKafka: boolean;
+  /** Compiled entry point, relative to the repository root (`npm run build` writes it). */
+  readonly entry: string;
+}
+
+function spec(
+  name: ServiceName,
+  port: number,
+  database: string | null,
+  usesRedis: boolean,
+  usesKafka: boolean,
+): ServiceSpec {
+  return { name, port, database, usesRedis, usesKafka, entry: `dist/apps/${name}/src/main.js` };
+}
+
+export const SERVICES: readonly ServiceSpec[] = [
+  spec('gateway', 3000, null, true, false),
+  spec('order-service', 3001, 'seckill_order', true, true),
+  spec('inventory-service', 3002, 'seckill_inventory', false, true),
+  spec('payment-service', 3003, 'seckill_payment', false, true),
+  spec('logistics-service', 3004, 'seckill_logistics', false, true),
+  spec('notification-service', 3005, 'seckill_notification', false, true),
+];
+
+export function serviceSpec(name: string): ServiceSpec {
+  const found = SERVICES.find((s) => s.name === name);
+  if (!found) {
+    throw new Error(`unknown service "${name}"; expected one of: ${SERVICE_NAMES.join(', ')}`);
+  }
+  return found;
+}
+
+/** Where the local infrastructure listens. Defaults are the conventional ports. */
+export interface InfraEndpoints {
+  readonly postgres: { host: string; port: number; user: string; password: string };
+  readonly redisUrl: string;
+  readonly kafkaBrokers: readonly string[];
+}
+
+export function databaseUrl(endpoints: InfraEndpoints, database: string): string {
+  const { host, port, user, password } = endpoints.postgres;
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${database}`;
+}
+
+/** The environment a service gets when the local runner (or an end-to-end test) starts it. */
+export function serviceEnv(svc: ServiceSpec, endpoints: InfraEndpoints): Record<string, string> {
+  const env: Record<string, string> = {
+    NODE_ENV: 'development',
+    PORT: String(svc.port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  };
+  if (svc.database) env.DATABASE_URL = databaseUrl(endpoints, svc.database);
+  if (svc.usesRedis) env.REDIS_URL = endpoints.redisUrl;
+  if (svc.usesKafka) env.KAFKA_BROKERS = endpoints.kafkaBrokers.join(',');
+  if (svc.name === 'gateway')
+    env.ORDER_SERVICE_URL = `http://127.0.0.1:${serviceSpec('order-service').port}`;
+  return env;
+}

@@ -1,0 +1,20 @@
+import { colorWanted, painter, stripAnsi, visibleLength } from './colors';
+
+describe('colours', () => {
+  it('follows the terminal unless NO_COLOR or FORCE_COLOR say otherwise', () => {
+    expect(colorWanted(true, {})).toBe(true);
+    expect(colorWanted(false, {})).toBe(false);
+    expect(colorWanted(true, { NO_COLOR: '1' })).toBe(false);
+    expect(colorWanted(false, { FORCE_COLOR: '1' })).toBe(true);
+    expect(colorWanted(true, { FORCE_COLOR: '0' })).toBe(true);
+    expect(colorWanted(true, {}, true)).toBe(false);
+  });
+
+  it('paints only when enabled; visible width ignores the codes', () => {
+    expect(painter(false).paint('x', 'red')).toBe('x');
+    const red = painter(true).paint('abc', 'red', 'bold');
+    expect(red).not.toBe('abc');
+    expect(stripAnsi(red)).toBe('abc');
+    expect(visibleLength(red)).toBe(3);
+  });
+});

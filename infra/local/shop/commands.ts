@@ -1,0 +1,512 @@
+/**
+ * What each `npm run shop` command does. infra/cli/shop.ts parses the command line and calls one
+ * of these; they report progress through `Io.log` and results through `Io.out`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { infraDown, infraEndpoints, infraStatus, infraUp } from '../infra';
+import { type BrokerCount, HOST, type InfraLayout, infraLayout } from '../infra-paths';
+import { migrateAll } from '../migrate';
+import { acquireLock, isAlive, isPortOpen, removePidFile, runCommand } from '../process';
+import { type Log, formatElapsed, step } from '../progress';
+import {
+  type InfraEndpoints,
+  SERVICES,
+  type ServiceName,
+  type ServiceSpec,
+  serviceSpec,
+} from '../services';
+import { provisionAllTopics } from '../topics';
+import { chooseBrokers, runningBrokers } from './brokers';
+import { type Painter } from './colors';
+import { baseUrl, serviceHealth } from './health';
+import { renderLogLine } from './log-format';
+import {
+  inspectService,
+  recordedBrokers,
+  serviceLogFile,
+  servicePidFile,
+  serviceState,
+} from './pid-files';
+import {
+  STOP_GRACE_MS,
+  type ServiceProcess,
+  ShopError,
+  relativeToRoot,
+  signal,
+  startService,
+  stopServices,
+  waitUntilReady,
+} from './runner';
+import { type StatusRow, type UpRow, renderStatusTable, renderUpTable } from './table';
+import { followFiles, lastLines } from './tail';
+
+export interface Io {
+  /** Progress ("what is happening, how long so far"). */
+  readonly log: Log;
+  /** Results: tables, log lines. */
+  readonly out: (text: string) => void;
+  /** Colours for `out` (a terminal or not). */
+  readonly paint: Painter;
+  /** Resolves on Ctrl-C (SIGINT) or SIGTERM; each call waits for the next one. */
+  readonly interrupted: () => Promise<NodeJS.Signals>;
+}
+
+const rel = (layout: InfraLayout, file: string): string => relativeToRoot(layout, file);
+
+/** Lock for starting/stopping services, so two `shop` commands do not start a service twice. */
+function serviceLock(layout: InfraLayout): string {
+  return path.join(layout.pidDir, 'shop.lock');
+}
+
+// ---------------------------------------------------------------------------------------------
+// up
+// ---------------------------------------------------------------------------------------------
+
+export interface UpOptions {
+  /** Undefined: the profile that already runs, else 1. */
+  readonly brokers: BrokerCount | undefined;
+  readonly detach: boolean;
+  readonly keepInfra: boolean;
+  readonly timeoutMs: number;
+}
+
+/** Services whose generated Prisma client is missing (a fresh clone; the directory is git-ignored). */
+export function missingPrismaClients(
+  layout: Pick<InfraLayout, 'root'>,
+  specs: readonly ServiceSpec[] = SERVICES,
+): ServiceName[] {
+  return specs
+    .filter((s) => s.database !== null)
+    .filter(
+      (s) =>
+        !fs.existsSync(
+          path.join(layout.root, 'apps', s.name, 'src', 'generated', 'prisma', 'client.ts'),
+        ),
+    )
+    .map((s) => s.name);
+}
+
+async function build(layout: InfraLayout, log: Log): Promise<void> {
+  const buildLog = path.join(layout.logDir, 'shop-build.log');
+  const missing = missingPrismaClients(layout);
+  if (missing.length) {
+    await step(log, `prisma generate (${missing.join(', ')}: client missing)`, () =>
+      runCommand('npm', ['run', '--silent', 'prisma:generate', '--', ...missing], {
+        log,
+        label: 'npm run prisma:generate',
+        cwd: layout.root,
+        logFile: buildLog,
+        timeoutMs: 10 * 60_000,
+      }),
+    );
+  } else {
+    log('prisma clients: present (apps/*/src/generated/prisma)');
+  }
+  await step(log, 'compile (swc → dist/)', () =>
+    runCommand('npm', ['run', '--silent', 'compile'], {
+      log,
+      label: 'npm run compile',
+      cwd: layout.root,
+      logFile: buildLog,
+      timeoutMs: 5 * 60_000,
+    }),
+  );
+}
+
+/**
+ * Decides, per service, whether to reuse a running process or start one, and refuses ports held
+ * by processes the shop did not start (starting over them would only produce EADDRINUSE).
+ */
+async function startMissing(
+  layout: InfraLayout,
+  endpoints: InfraEndpoints,
+  brokers: BrokerCount,
+  log: Log,
+): Promise<ServiceProcess[]> {
+  const release = await acquireLock(serviceLock(layout), log);
+  try {
+    const plan = await Promise.all(
+      SERVICES.map(async (spec) => ({
+        spec,
+        st: inspectService(layout, spec.name),
+        portOpen: await isPortOpen(HOST, spec.port, 500),
+      })),
+    );
+    const foreign = plan.filter((p) => serviceState(p.st, p.portOpen) === 'foreign');
+    if (foreign.length) {
+      throw new ShopError(
+        `port(s) taken by processes the shop did not start: ${foreign.map((p) => `${p.spec.port} (${p.spec.name})`).join(', ')}; ` +
+          `free them (see "ss -ltnp 'sport = :${foreign[0].spec.port}'") and run again`,
+      );
+    }
+    const procs: ServiceProcess[] = [];
+    for (const { spec, st } of plan) {
+      if (st.kind === 'alive') {
+        const rb = recordedBrokers(st.record);
+        const note =
+          rb !== undefined && rb !== brokers
+            ? ` — it was started with ${rb} broker(s); "npm run shop -- restart ${spec.name}" to switch`
+            : '';
+        log(
+          `  ${spec.name}: already running (pid ${st.record.pid}, since ${st.record.startedAt}); reusing it${note}`,
+        );
+        procs.push({ spec, pid: st.record.pid, reused: true, exitInfo: () => null });
+        continue;
+      }
+      if (st.kind !== 'none') removePidFile(servicePidFile(layout, spec.name));
+      const proc = await startService(layout, spec, endpoints, brokers);
+      log(
+        `  ${spec.name}: started (pid ${proc.pid}, port ${spec.port}, log ${rel(layout, serviceLogFile(layout, spec.name))})`,
+      );
+      procs.push(proc);
+    }
+    return procs;
+  } finally {
+    release();
+  }
+}
+
+export async function up(opts: UpOptions, io: Io): Promise<number> {
+  const { log } = io;
+  const layout = infraLayout();
+  const started = Date.now();
+  const timings: string[] = [];
+  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    const v = await step(log, label, fn);
+    timings.push(`${label.split(' ')[0]} ${formatElapsed(Date.now() - t)}`);
+    return v;
+  };
+  fs.mkdirSync(layout.logDir, { recursive: true });
+  const brokers = chooseBrokers(
+    opts.brokers,
+    opts.brokers === undefined ? await infraStatus() : [],
+  );
+  const reusedProfile =
+    opts.brokers === undefined && brokers === 3
+      ? ' (the running cluster profile; --brokers 1 for a single broker)'
+      : '';
+  log(
+    `shop up: infra (${brokers} Kafka broker${brokers > 1 ? 's' : ''}${reusedProfile}), build, migrations, topics, ${SERVICES.length} services`,
+  );
+
+  const infraLog: Log = (line) => log(`[infra] ${line}`);
+  const endpoints = await timed('infra', () => infraUp({ brokers, log: infraLog }));
+  await timed('build (prisma generate if missing, compile)', () => build(layout, log));
+  await timed('migrations', () => migrateAll(endpoints, (line) => log(`  ${line}`)));
+  await timed('topics', () =>
+    provisionAllTopics(endpoints.kafkaBrokers, (line) => log(`  ${line}`)),
+  );
+
+  const svcStarted = Date.now();
+  log(`services ...`);
+  const procs = await startMissing(layout, endpoints, brokers, log);
+  log(
+    `services: waiting until every /health/ready answers 200 (up to ${formatElapsed(opts.timeoutMs)})`,
+  );
+  let readyAt: Map<string, number>;
+  try {
+    readyAt = await waitUntilReady(layout, procs, { timeoutMs: opts.timeoutMs, log });
+  } catch (err) {
+    if (err instanceof ShopError) {
+      throw new ShopError(
+        `${err.message}\nThe other services and the infra keep running: fix and run "npm run shop" again, or "npm run shop -- stop".`,
+      );
+    }
+    throw err;
+  }
+  timings.push(`services ${formatElapsed(Date.now() - svcStarted)}`);
+
+  const rows: UpRow[] = procs.map((p) => ({
+    name: p.spec.name,
+    url: baseUrl(p.spec.port),
+    pid: p.pid,
+    status: p.reused
+      ? 'ready (already running)'
+      : `ready in ${formatElapsed(readyAt.get(p.spec.name) ?? 0)}`,
+    ok: true,
+  }));
+  const infra = await infraStatus();
+  io.out('');
+  io.out(renderUpTable(rows, infra, io.paint));
+  io.out('');
+  io.out(`Shop ready in ${formatElapsed(Date.now() - started)} (${timings.join(', ')}).`);
+  io.out(
+    `Entry point: ${baseUrl(serviceSpec('gateway').port)}  ·  metrics: <url>/metrics  ·  logs: ${rel(layout, layout.logDir)}/<service>.log`,
+  );
+  if (opts.detach) {
+    io.out(
+      'Running in the background: "npm run shop -- status | logs | kill <svc> | restart <svc> | stop".',
+    );
+    return 0;
+  }
+  io.out(
+    `Streaming the services' logs. Ctrl-C stops the services${opts.keepInfra ? ' (the infra keeps running)' : ', then the infra'}. ` +
+      `From another terminal: "npm run shop -- status | kill <svc> | restart <svc>".`,
+  );
+  io.out('');
+  await streamLogs(
+    layout,
+    SERVICES.map((s) => s.name),
+    io,
+    { fromEnd: true, watchProcesses: true },
+  );
+  return shutdown(layout, opts.keepInfra, io);
+}
+
+/** Ctrl-C after `up`: services (gracefully), then the infra unless asked to keep it. */
+async function shutdown(layout: InfraLayout, keepInfra: boolean, io: Io): Promise<number> {
+  const { log } = io;
+  const started = Date.now();
+  log(
+    `stopping the services (SIGTERM, SIGKILL after ${formatElapsed(STOP_GRACE_MS)}; Ctrl-C again to SIGKILL now) ...`,
+  );
+  // A second Ctrl-C kills the services that are still draining, by their recorded pids.
+  let hurry = true;
+  void io.interrupted().then(() => {
+    if (!hurry) return;
+    log('second Ctrl-C: SIGKILL to the services still running');
+    for (const spec of SERVICES) {
+      const st = inspectService(layout, spec.name);
+      if (st.kind === 'alive') signal(st.record.pid, 'SIGKILL');
+    }
+  });
+  await stopServices(layout, SERVICES, log);
+  hurry = false;
+  log(`services stopped in ${formatElapsed(Date.now() - started)}`);
+  if (keepInfra) {
+    log(
+      'infra keeps running (--keep-infra); "npm run infra -- down" or "npm run shop -- stop" stops it',
+    );
+  } else {
+    await infraDown({ log: (line) => log(`[infra] ${line}`) });
+  }
+  log(`shop stopped in ${formatElapsed(Date.now() - started)}`);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// logs
+// ---------------------------------------------------------------------------------------------
+
+interface StreamOptions {
+  readonly fromEnd: boolean;
+  /** Also report services that exit or come back (kill/restart from another terminal). */
+  readonly watchProcesses: boolean;
+}
+
+/** Streams the services' log files, rendered, until Ctrl-C (or until every service was stopped cleanly). */
+async function streamLogs(
+  layout: InfraLayout,
+  names: readonly string[],
+  io: Io,
+  opts: StreamOptions,
+): Promise<void> {
+  const follower = followFiles(
+    names.map((name) => ({ name, file: serviceLogFile(layout, name) })),
+    (name, line) => io.out(renderLogLine(name, line, { paint: io.paint })),
+    { fromEnd: opts.fromEnd },
+  );
+  let monitor: NodeJS.Timeout | undefined;
+  const stoppedByOthers = new Promise<'stopped'>((resolve) => {
+    if (!opts.watchProcesses) return;
+    const lastPid = new Map<string, number | null>();
+    for (const name of names) {
+      const st = inspectService(layout, name);
+      lastPid.set(name, st.kind === 'alive' ? st.record.pid : null);
+    }
+    monitor = setInterval(() => {
+      let cleanlyStopped = 0;
+      for (const name of names) {
+        const st = inspectService(layout, name);
+        const pid = st.kind === 'alive' ? st.record.pid : null;
+        const before = lastPid.get(name) ?? null;
+        if (st.kind === 'none') cleanlyStopped++;
+        if (pid === before) continue;
+        lastPid.set(name, pid);
+        if (pid === null) {
+          io.log(
+            io.paint.paint(
+              `${name} is not running any more (pid ${before} is gone); "npm run shop -- restart ${name}" starts it again`,
+              'yellow',
+            ),
+          );
+        } else {
+          io.log(`${name} is running again (pid ${pid})`);
+        }
+      }
+      if (cleanlyStopped === names.length) resolve('stopped');
+    }, 1_000);
+  });
+  const why = await Promise.race([io.interrupted(), stoppedByOthers]);
+  if (monitor) clearInterval(monitor);
+  follower.stop();
+  if (why === 'stopped') io.log('every service was stopped from elsewhere ("shop stop"?)');
+}
+
+export async function logs(
+  services: readonly ServiceName[],
+  lines: number,
+  io: Io,
+): Promise<number> {
+  const layout = infraLayout();
+  const names = services.length ? services : SERVICES.map((s) => s.name);
+  for (const name of names) {
+    for (const line of lastLines(serviceLogFile(layout, name), lines))
+      io.out(renderLogLine(name, line, { paint: io.paint }));
+  }
+  io.log(
+    `following ${names.length === SERVICES.length ? 'all services' : names.join(', ')} (${rel(layout, layout.logDir)}/); Ctrl-C to stop watching (the services keep running)`,
+  );
+  await streamLogs(layout, names, io, { fromEnd: true, watchProcesses: false });
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// status
+// ---------------------------------------------------------------------------------------------
+
+async function statusRow(layout: InfraLayout, spec: ServiceSpec): Promise<StatusRow> {
+  const st = inspectService(layout, spec.name);
+  const portOpen = await isPortOpen(HOST, spec.port, 500);
+  const state = serviceState(st, portOpen);
+  const health = portOpen ? await serviceHealth(spec.port) : null;
+  const logFile = rel(layout, serviceLogFile(layout, spec.name));
+  let note: string;
+  switch (state) {
+    case 'running':
+      note =
+        health === null
+          ? 'starting (port not open yet)'
+          : health.ready
+            ? baseUrl(spec.port)
+            : health.detail;
+      break;
+    case 'exited':
+      note = st.kind === 'stale' ? `pid ${st.record.pid} exited; see ${logFile}` : `see ${logFile}`;
+      break;
+    case 'foreign':
+      note = `port ${spec.port} held by a process the shop did not start`;
+      break;
+    case 'stopped':
+      note = '';
+      break;
+  }
+  return {
+    name: spec.name,
+    pid: st.kind === 'alive' ? st.record.pid : null,
+    port: spec.port,
+    state,
+    live: health === null ? null : health.live,
+    ready: health === null ? null : health.ready,
+    note,
+  };
+}
+
+export async function status(io: Io): Promise<number> {
+  const layout = infraLayout();
+  const [rows, infra] = await Promise.all([
+    Promise.all(SERVICES.map((s) => statusRow(layout, s))),
+    infraStatus(),
+  ]);
+  io.out(renderStatusTable(rows, infra, io.paint));
+  const ready = rows.filter((r) => r.ready).length;
+  const infraUpCount = infra.filter((c) => c.running).length;
+  io.out('');
+  io.out(
+    `${ready}/${rows.length} services ready, ${infraUpCount}/${infra.length} infra components running; logs in ${rel(layout, layout.logDir)}/`,
+  );
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// stop, kill, restart
+// ---------------------------------------------------------------------------------------------
+
+export async function stop(keepInfra: boolean, io: Io): Promise<number> {
+  const layout = infraLayout();
+  const started = Date.now();
+  const release = await acquireLock(serviceLock(layout), io.log);
+  try {
+    await step(io.log, 'services: stop', () => stopServices(layout, SERVICES, io.log));
+  } finally {
+    release();
+  }
+  if (keepInfra) io.log('infra keeps running (--keep-infra)');
+  else
+    await step(io.log, 'infra: down', () =>
+      infraDown({ log: (line) => io.log(`[infra] ${line}`) }),
+    );
+  io.log(`shop stop: done in ${formatElapsed(Date.now() - started)}`);
+  return 0;
+}
+
+export async function kill(name: ServiceName, io: Io): Promise<number> {
+  const layout = infraLayout();
+  const st = inspectService(layout, name);
+  if (st.kind !== 'alive') {
+    throw new ShopError(
+      `${name} is not running, nothing to kill ("npm run shop -- status" shows what runs)`,
+    );
+  }
+  const pid = st.record.pid;
+  signal(pid, 'SIGKILL');
+  const t = Date.now();
+  while (isAlive(pid) && Date.now() - t < 5_000) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(pid)) throw new ShopError(`${name} (pid ${pid}) is still alive 5 s after SIGKILL`);
+  // The pid file stays: status then shows the service as "exited", which is the point of the demo.
+  io.out(`killed ${name} (pid ${pid}) with SIGKILL — no drain, no offset commit, no goodbye.`);
+  io.out(
+    `"npm run shop -- status" shows it exited; "npm run shop -- restart ${name}" brings it back.`,
+  );
+  return 0;
+}
+
+export async function restart(name: ServiceName, timeoutMs: number, io: Io): Promise<number> {
+  const { log } = io;
+  const layout = infraLayout();
+  const spec = serviceSpec(name);
+  const started = Date.now();
+  const infra = await infraStatus();
+  const down = infra.filter((c) => !c.running).map((c) => c.component);
+  if (down.length) {
+    throw new ShopError(
+      `the infra is not running (${down.join(', ')}); "npm run shop" starts everything`,
+    );
+  }
+  let proc: ServiceProcess;
+  const release = await acquireLock(serviceLock(layout), log);
+  try {
+    const st = inspectService(layout, name);
+    // What runs now wins (the infra may have been restarted with another profile), then what it had.
+    const had = st.kind === 'alive' || st.kind === 'stale' ? recordedBrokers(st.record) : undefined;
+    const brokers = runningBrokers(infra) ?? had ?? 1;
+    if (st.kind === 'alive') {
+      await step(log, `${name}: stop (pid ${st.record.pid})`, () =>
+        stopServices(layout, [spec], log),
+      );
+    } else {
+      log(
+        `${name}: not running${st.kind === 'stale' ? ` (pid ${st.record.pid} exited)` : ''}; starting it`,
+      );
+      if (st.kind !== 'none') removePidFile(servicePidFile(layout, name));
+    }
+    if (await isPortOpen(HOST, spec.port, 500)) {
+      throw new ShopError(
+        `port ${spec.port} is still taken (by a process the shop did not start?); see "ss -ltnp 'sport = :${spec.port}'"`,
+      );
+    }
+    proc = await startService(layout, spec, infraEndpoints(brokers), brokers);
+  } finally {
+    release();
+  }
+  log(
+    `${name}: started (pid ${proc.pid}); waiting for /health/ready (up to ${formatElapsed(timeoutMs)})`,
+  );
+  await waitUntilReady(layout, [proc], { timeoutMs, log });
+  io.out(
+    `${name} ready again (pid ${proc.pid}, ${baseUrl(spec.port)}) in ${formatElapsed(Date.now() - started)}`,
+  );
+  return 0;
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * Reusable pieces of service configuration. Each message says what was expected, because it is
+ * what an operator reads when a service refuses to start.
+ */
+const port = z.coerce
+  .number({ message: 'must be a TCP port number' })
+  .int('must be an integer port')
+  .min(1, 'must be a port between 1 and 65535')
+  .max(65535, 'must be a port between 1 and 65535');
+
+const urlWithProtocols = (protocols: readonly string[], example: string) =>
+  z.string({ message: `expected a URL like ${example}` }).refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL like ${example}`);
+
+export const serviceBaseConfig = {
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], {
+      message: 'must be one of development, production, test',
+    })
+    .default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port,
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace',
+    })
+    .default('info'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int()
+    .min(1000, 'must be at least 1000 ms')
+    .default(15000),
+};
+
+export const databaseConfig = {
+  DATABASE_URL: urlWithProtocols(
+    ['postgres:', 'postgresql:'],
+    'postgresql://user:password@host:5432/database',
+  ),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+};
+
+export const redisConfig = {
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://host:6379'),
+};
+
+const brokerAddress = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+export const kafkaConfig = {
+  KAFKA_BROKERS: z
+    .string({ message: 'expected a comma-separated list of host:port' })
+    .transform((value) =>
+      value
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (brokers) => brokers.length > 0 && brokers.every((b) => brokerAddress.test(b)),
+      'must be a comma-separated list of host:port',
+    ),
+};
+
+export function httpUpstreamConfig<K extends string>(name: K) {
+  return { [name]: urlWithProtocols(['http:', 'https:'], 'http://host:3001') } as Record<
+    K,
+    ReturnType<typeof urlWithProtocols>
+  >;
+}

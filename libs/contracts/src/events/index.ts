@@ -1,0 +1,2 @@
+export * from './lifecycle.v1';
+export * from './registry';

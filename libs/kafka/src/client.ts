@@ -1,0 +1,35 @@
+import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import type { ServiceLogger } from '@seckill/observability';
+
+export interface KafkaClientOptions {
+  readonly clientId: string;
+  readonly brokers: readonly string[];
+  readonly logger: ServiceLogger;
+}
+
+const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose own log lines go into the service's JSON log stream. */
+export function createKafkaClient({ clientId, brokers, logger }: KafkaClientOptions): Kafka {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId,
+    brokers: [...brokers],
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 300, retries: 8 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ namespace, level, log }: LogEntry) => {
+        const { message, ...fields } = log;
+        const method = LEVEL_NAMES[level] ?? 'info';
+        kafkaLogger[method]({ namespace, ...fields }, message);
+      },
+  });
+}

@@ -1,0 +1,25 @@
+import { backoffDelay, isRetriable, NonRetriableError, RetriableError } from './errors';
+
+describe('backoffDelay', () => {
+  const policy = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 1000 };
+
+  it('doubles the ceiling per failed attempt, capped at the maximum', () => {
+    const top = () => 1; // the jitter's upper end
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(policy, n, top))).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ]);
+  });
+
+  it('jitters uniformly below the ceiling', () => {
+    expect(backoffDelay(policy, 3, () => 0)).toBe(0);
+    expect(backoffDelay(policy, 3, () => 0.5)).toBe(200);
+  });
+});
+
+describe('retry classification', () => {
+  it('retries anything but a NonRetriableError', () => {
+    expect(isRetriable(new RetriableError('blip'))).toBe(true);
+    expect(isRetriable(new Error('unknown'))).toBe(true);
+    expect(isRetriable(new NonRetriableError('bad', 'RULE'))).toBe(false);
+  });
+});

@@ -1,0 +1,186 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DynamicModule,
+  Global,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleDestroy,
+  OnModuleInit,
+  Type,
+} from '@nestjs/common';
+import type { Admin, Kafka } from 'kafkajs';
+import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import { ReadinessRegistry } from '@seckill/service-kit';
+import { createKafkaClient } from './client';
+import {
+  ConsumerRunnerOptions,
+  IntegrationEventHandler,
+  KafkaConsumerRunner,
+} from './consumer-runner';
+import { BackoffPolicy } from './errors';
+import { EventPublisher } from './publisher';
+
+export interface KafkaModuleOptions {
+  readonly clientId: string;
+  readonly brokers: readonly string[];
+}
+
+/** The service's Kafka client, its producer and an admin for readiness; closed last on shutdown. */
+@Injectable()
+export class KafkaConnection implements OnModuleInit, OnApplicationShutdown {
+  readonly kafka: Kafka;
+  readonly publisher: EventPublisher;
+  private readonly admin: Admin;
+  private adminConnected: Promise<void> | undefined;
+
+  constructor(
+    options: KafkaModuleOptions,
+    private readonly logger: ServiceLogger,
+    readiness: ReadinessRegistry,
+  ) {
+    this.kafka = createKafkaClient({ ...options, logger });
+    this.publisher = new EventPublisher(this.kafka);
+    this.admin = this.kafka.admin();
+    readiness.register('kafka', async () => {
+      await this.connectAdmin();
+      const cluster = await this.admin.describeCluster();
+      if (cluster.brokers.length === 0) throw new Error('no brokers in the cluster');
+    });
+  }
+
+  /** A broker that is down at start must not stop the service: readiness reports it instead. */
+  onModuleInit(): void {
+    this.publisher.connect().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'kafka producer not connected yet; will retry on first use');
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.disconnect();
+    if (this.adminConnected) await this.admin.disconnect();
+  }
+
+  private connectAdmin(): Promise<void> {
+    this.adminConnected ??= this.admin.connect().catch((error: unknown) => {
+      this.adminConnected = undefined;
+      throw error;
+    });
+    return this.adminConnected;
+  }
+}
+
+/**
+ * Runs one consumer group for the handlers of a service. It starts after the application is
+ * initialised and stops first on shutdown (finish in-flight, commit, leave the group), before
+ * the producer and the database close.
+ */
+export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly runner: KafkaConsumerRunner;
+  private running = false;
+  private stopped = false;
+  private starting: Promise<void> | undefined;
+
+  constructor(
+    connection: KafkaConnection,
+    private readonly logger: ServiceLogger,
+    metrics: MetricsRegistry,
+    readiness: ReadinessRegistry,
+    options: ConsumerRunnerOptions,
+  ) {
+    this.runner = new KafkaConsumerRunner(
+      connection.kafka,
+      connection.publisher,
+      logger,
+      metrics,
+      options,
+    );
+    readiness.register(`consumer:${options.groupId}`, async () => {
+      if (!this.running) throw new Error(`consumer group ${options.groupId} has not started`);
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.starting = this.startUntilRunning();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    await this.starting;
+    await this.runner.stop();
+  }
+
+  private async startUntilRunning(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.runner.start();
+        this.running = true;
+        return;
+      } catch (error) {
+        this.logger.warn({ err: error }, 'consumer could not start; retrying in 5 s');
+        await sleep(5000);
+      }
+    }
+  }
+}
+
+export interface ConsumerModuleOptions {
+  readonly groupId: string;
+  readonly handlers: readonly Type<IntegrationEventHandler>[];
+  readonly backoff?: BackoffPolicy;
+}
+
+@Global()
+@Module({})
+export class KafkaModule {
+  static forRoot(options: KafkaModuleOptions): DynamicModule {
+    return {
+      module: KafkaModule,
+      providers: [
+        {
+          provide: KafkaConnection,
+          inject: [ServiceLogger, ReadinessRegistry],
+          useFactory: (logger: ServiceLogger, readiness: ReadinessRegistry) =>
+            new KafkaConnection(options, logger, readiness),
+        },
+      ],
+      exports: [KafkaConnection],
+    };
+  }
+
+  /** One consumer group whose handlers are Nest providers (they get their dependencies by DI). */
+  static forConsumer(options: ConsumerModuleOptions): DynamicModule {
+    return {
+      module: KafkaConsumerModule,
+      providers: [
+        ...options.handlers,
+        {
+          provide: ConsumerHost,
+          inject: [
+            KafkaConnection,
+            ServiceLogger,
+            MetricsRegistry,
+            ReadinessRegistry,
+            ...options.handlers,
+          ],
+          useFactory: (
+            connection: KafkaConnection,
+            logger: ServiceLogger,
+            metrics: MetricsRegistry,
+            readiness: ReadinessRegistry,
+            ...handlers: IntegrationEventHandler[]
+          ) =>
+            new ConsumerHost(connection, logger, metrics, readiness, {
+              groupId: options.groupId,
+              handlers,
+              backoff: options.backoff,
+            }),
+        },
+      ],
+    };
+  }
+}
+
+@Module({})
+class KafkaConsumerModule {}

@@ -1,0 +1,89 @@
+import type { Admin } from 'kafkajs';
+import { TOPIC_CATALOGUE, TopicName, TopicSpec } from '@seckill/contracts';
+import { provisionTopics } from './provisioning';
+
+/** An in-memory stand-in for the admin client: topic name → partition count. */
+function fakeAdmin(brokers: number, existing: Record<string, number> = {}) {
+  const topics = new Map(Object.entries(existing));
+  const created: Array<{
+    topic: string;
+    numPartitions?: number;
+    replicationFactor?: number;
+    configEntries?: unknown;
+  }> = [];
+  const admin = {
+    describeCluster: async () => ({
+      brokers: Array.from({ length: brokers }, (_, i) => ({ nodeId: i })),
+    }),
+    listTopics: async () => [...topics.keys()],
+    createTopics: async ({ topics: list }: { topics: typeof created }) => {
+      for (const t of list) {
+        topics.set(t.topic, t.numPartitions ?? 1);
+        created.push(t);
+      }
+      return true;
+    },
+    fetchTopicMetadata: async ({ topics: names }: { topics: string[] }) => ({
+      topics: names.map((name) => ({
+        name,
+        partitions: Array.from({ length: topics.get(name) ?? 0 }, (_, i) => ({ partitionId: i })),
+      })),
+    }),
+    createPartitions: async ({
+      topicPartitions,
+    }: {
+      topicPartitions: Array<{ topic: string; count: number }>;
+    }) => {
+      for (const p of topicPartitions) topics.set(p.topic, p.count);
+      return true;
+    },
+  };
+  return { admin: admin as unknown as Admin, topics, created };
+}
+
+describe('provisionTopics', () => {
+  it('creates every catalogue topic with the configured partitions and RF min(3, brokers)', async () => {
+    const { admin, topics, created } = fakeAdmin(3);
+    const result = await provisionTopics(admin, { partitions: 12 });
+    expect(result.created.sort()).toEqual(TOPIC_CATALOGUE.map((t) => t.name).sort());
+    expect([...topics.values()].every((p) => p === 12)).toBe(true);
+    expect(created.every((t) => t.replicationFactor === 3)).toBe(true);
+    expect(created[0]?.configEntries).toContainEqual({ name: 'min.insync.replicas', value: '2' });
+  });
+
+  it('uses RF 1 and min.insync.replicas 1 on a single broker', async () => {
+    const { admin, created } = fakeAdmin(1);
+    await provisionTopics(admin);
+    expect(created.every((t) => t.replicationFactor === 1)).toBe(true);
+    expect(created[0]?.configEntries).toContainEqual({ name: 'min.insync.replicas', value: '1' });
+  });
+
+  it('is idempotent: a second run changes nothing', async () => {
+    const { admin } = fakeAdmin(1);
+    await provisionTopics(admin, { partitions: 6 });
+    const again = await provisionTopics(admin, { partitions: 6 });
+    expect(again.created).toEqual([]);
+    expect(again.grown).toEqual([]);
+    expect(again.unchanged).toHaveLength(TOPIC_CATALOGUE.length);
+  });
+
+  it('grows a topic that has fewer partitions than configured, and never shrinks one', async () => {
+    const few: TopicSpec = {
+      name: 'order.created' as TopicName,
+      key: 'orderId',
+      retentionMs: 1000,
+      description: 'test',
+    };
+    const many: TopicSpec = {
+      name: 'payment.failed' as TopicName,
+      key: 'orderId',
+      retentionMs: 1000,
+      description: 'test',
+    };
+    const { admin, topics } = fakeAdmin(1, { 'order.created': 3, 'payment.failed': 24 });
+    const result = await provisionTopics(admin, { partitions: 12, topics: [few, many] });
+    expect(result.grown).toEqual(['order.created']);
+    expect(topics.get('order.created')).toBe(12);
+    expect(topics.get('payment.failed')).toBe(24);
+  });
+});

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'redis',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,142 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  LogLevel,
+  MetricsRegistry,
+  NestLoggerBridge,
+  runWithCorrelation,
+  ServiceLogger,
+} from '@seckill/observability';
+import { ServiceKitModule } from './service-kit.module';
+
+export interface BaseServiceConfig {
+  readonly HOST: string;
+  readonly PORT: number;
+  readonly LOG_LEVEL: LogLevel;
+  readonly SHUTDOWN_TIMEOUT_MS: number;
+}
+
+export interface ServiceDefinition {
+  readonly service: string;
+  readonly config: BaseServiceConfig;
+  /** The app's own root module, built from its already-validated config. */
+  readonly module: DynamicModule;
+  /** Largest request body accepted, in bytes; larger bodies get 413. */
+  readonly bodyLimit?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds a service's Nest application on Fastify with the shared kit: request ids that follow
+ * each request into the logs, the HTTP duration histogram, problem+json errors, and shutdown
+ * hooks. Does not listen; `runService` does, and tests may call this directly.
+ */
+export async function createServiceApp(
+  definition: ServiceDefinition,
+  logger = ServiceLogger.create(definition.service, definition.config.LOG_LEVEL),
+): Promise<NestFastifyApplication> {
+  const metrics = new MetricsRegistry(definition.service);
+
+  @Module({ imports: [ServiceKitModule.forRoot({ logger, metrics }), definition.module] })
+  class ServiceRootModule {}
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: definition.bodyLimit ?? 16 * 1024,
+    // Off, so genReqId always runs: Fastify would otherwise trust any header value verbatim.
+    requestIdHeader: false,
+    // Accept a caller's id (the gateway's) only if it looks like one; otherwise mint our own.
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logger: false,
+  });
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    runWithCorrelation({ correlationId: String(request.id) }, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, {
+    logger: new NestLoggerBridge(logger),
+    abortOnError: false,
+  });
+  return app;
+}
+
+/**
+ * The entry point of every service: build, start consumers (Nest's onApplicationBootstrap runs
+ * inside init, so they start only once everything they depend on is ready), then listen.
+ * SIGTERM/SIGINT close the app through Nest's lifecycle: consumers drain and commit in
+ * onModuleDestroy, the HTTP server closes, clients disconnect in onApplicationShutdown; then the
+ * process exits 0. A stuck shutdown is cut off after SHUTDOWN_TIMEOUT_MS with exit 1.
+ */
+export async function runService(definition: ServiceDefinition): Promise<INestApplication> {
+  const { service, config } = definition;
+  const logger = ServiceLogger.create(service, config.LOG_LEVEL);
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
+
+  let app: NestFastifyApplication;
+  try {
+    app = await createServiceApp(definition, logger);
+    await app.listen(config.PORT, config.HOST);
+  } catch (error) {
+    logger.fatal({ err: error }, `${service} failed to start`);
+    logger.flush();
+    process.exit(1);
+  }
+  logger.info({ host: config.HOST, port: config.PORT }, `${service} listening`);
+
+  let closing = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
+      void shutDown(app, logger, signal, config.SHUTDOWN_TIMEOUT_MS);
+    });
+  }
+  return app;
+}
+
+/** Nest's close() runs the lifecycle in order: destroy → before-shutdown → HTTP close → shutdown. */
+async function shutDown(
+  app: INestApplication,
+  logger: ServiceLogger,
+  signal: NodeJS.Signals,
+  timeoutMs: number,
+): Promise<void> {
+  const started = Date.now();
+  logger.info({ signal, timeoutMs }, 'shutdown requested, draining');
+  setTimeout(() => {
+    logger.error({ timeoutMs }, 'shutdown timed out, exiting');
+    logger.flush();
+    process.exit(1);
+  }, timeoutMs).unref();
+  try {
+    await app.close();
+    logger.info({ durationMs: Date.now() - started }, 'shutdown complete');
+    logger.flush();
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, 'shutdown failed');
+    logger.flush();
+    process.exit(1);
+  }
+}

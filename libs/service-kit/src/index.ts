@@ -1,0 +1,4 @@
+export * from './bootstrap';
+export * from './health';
+export * from './problem';
+export * from './service-kit.module';

@@ -1,0 +1,3 @@
+export * from './endpoints';
+export * from './wait-for';
+export * from './kafka';
