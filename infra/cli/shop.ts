@@ -9,10 +9,18 @@ import { USAGE, UsageError, parseArgs, type ParsedArgs } from '../local/shop/arg
 import { type Io, kill, logs, restart, status, stop, up } from '../local/shop/commands';
 import { ShopError } from '../local/shop/runner';
 
+const SIGNAL_DEBOUNCE_MS = 1_000;
+
 function makeIo(noColor: boolean): Io {
   const paint = painter(colorWanted(process.stdout.isTTY === true, process.env, noColor));
   const waiters: Array<(sig: NodeJS.Signals) => void> = [];
+  let lastSignalAt = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
+    // One Ctrl-C under `npm run` arrives twice: from the terminal (we are in its foreground
+    // process group) and forwarded by npm. Count signals this close together as one.
+    const now = Date.now();
+    if (now - lastSignalAt < SIGNAL_DEBOUNCE_MS) return;
+    lastSignalAt = now;
     if (waiters.length) {
       for (const w of waiters.splice(0)) w(sig);
       return;

@@ -4,10 +4,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { infraDown, infraEndpoints, infraStatus, infraUp } from '../infra';
+import { infraDown, infraEndpoints, infraStatus, infraUp, runningKafkaBrokers } from '../infra';
 import { type BrokerCount, HOST, type InfraLayout, infraLayout } from '../infra-paths';
 import { migrateAll } from '../migrate';
-import { acquireLock, isAlive, isPortOpen, removePidFile, runCommand } from '../process';
+import { acquireLock, isAlive, isPortOpen, removePidFile } from '../process';
 import { type Log, formatElapsed, step } from '../progress';
 import {
   type InfraEndpoints,
@@ -17,7 +17,8 @@ import {
   serviceSpec,
 } from '../services';
 import { provisionAllTopics } from '../topics';
-import { chooseBrokers, runningBrokers } from './brokers';
+import { brokersForRestart, chooseBrokers } from './brokers';
+import { build } from './build';
 import { type Painter } from './colors';
 import { baseUrl, serviceHealth } from './health';
 import { renderLogLine } from './log-format';
@@ -69,49 +70,6 @@ export interface UpOptions {
   readonly detach: boolean;
   readonly keepInfra: boolean;
   readonly timeoutMs: number;
-}
-
-/** Services whose generated Prisma client is missing (a fresh clone; the directory is git-ignored). */
-export function missingPrismaClients(
-  layout: Pick<InfraLayout, 'root'>,
-  specs: readonly ServiceSpec[] = SERVICES,
-): ServiceName[] {
-  return specs
-    .filter((s) => s.database !== null)
-    .filter(
-      (s) =>
-        !fs.existsSync(
-          path.join(layout.root, 'apps', s.name, 'src', 'generated', 'prisma', 'client.ts'),
-        ),
-    )
-    .map((s) => s.name);
-}
-
-async function build(layout: InfraLayout, log: Log): Promise<void> {
-  const buildLog = path.join(layout.logDir, 'shop-build.log');
-  const missing = missingPrismaClients(layout);
-  if (missing.length) {
-    await step(log, `prisma generate (${missing.join(', ')}: client missing)`, () =>
-      runCommand('npm', ['run', '--silent', 'prisma:generate', '--', ...missing], {
-        log,
-        label: 'npm run prisma:generate',
-        cwd: layout.root,
-        logFile: buildLog,
-        timeoutMs: 10 * 60_000,
-      }),
-    );
-  } else {
-    log('prisma clients: present (apps/*/src/generated/prisma)');
-  }
-  await step(log, 'compile (swc → dist/)', () =>
-    runCommand('npm', ['run', '--silent', 'compile'], {
-      log,
-      label: 'npm run compile',
-      cwd: layout.root,
-      logFile: buildLog,
-      timeoutMs: 5 * 60_000,
-    }),
-  );
 }
 
 /**
@@ -179,13 +137,10 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
     return v;
   };
   fs.mkdirSync(layout.logDir, { recursive: true });
-  const brokers = chooseBrokers(
-    opts.brokers,
-    opts.brokers === undefined ? await infraStatus() : [],
-  );
+  const brokers = chooseBrokers(opts.brokers, runningKafkaBrokers());
   const reusedProfile =
     opts.brokers === undefined && brokers === 3
-      ? ' (the running cluster profile; --brokers 1 for a single broker)'
+      ? ', the running cluster profile; --brokers 1 for a single broker'
       : '';
   log(
     `shop up: infra (${brokers} Kafka broker${brokers > 1 ? 's' : ''}${reusedProfile}), build, migrations, topics, ${SERVICES.length} services`,
@@ -246,17 +201,24 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
       `From another terminal: "npm run shop -- status | kill <svc> | restart <svc>".`,
   );
   io.out('');
-  await streamLogs(
+  const stream = await streamLogs(
     layout,
     SERVICES.map((s) => s.name),
     io,
     { fromEnd: true, watchProcesses: true },
   );
-  return shutdown(layout, opts.keepInfra, io);
+  // Stopped from another terminal: whoever did that also decided about the infra.
+  if (stream.reason === 'stopped') return 0;
+  return shutdown(layout, opts.keepInfra, io, stream.stopFollowing);
 }
 
 /** Ctrl-C after `up`: services (gracefully), then the infra unless asked to keep it. */
-async function shutdown(layout: InfraLayout, keepInfra: boolean, io: Io): Promise<number> {
+async function shutdown(
+  layout: InfraLayout,
+  keepInfra: boolean,
+  io: Io,
+  stopFollowing: () => void,
+): Promise<number> {
   const { log } = io;
   const started = Date.now();
   log(
@@ -272,7 +234,9 @@ async function shutdown(layout: InfraLayout, keepInfra: boolean, io: Io): Promis
       if (st.kind === 'alive') signal(st.record.pid, 'SIGKILL');
     }
   });
+  // The logs keep streaming until the services are gone, so their drain messages show.
   await stopServices(layout, SERVICES, log);
+  stopFollowing();
   hurry = false;
   log(`services stopped in ${formatElapsed(Date.now() - started)}`);
   if (keepInfra) {
@@ -302,7 +266,7 @@ async function streamLogs(
   names: readonly string[],
   io: Io,
   opts: StreamOptions,
-): Promise<void> {
+): Promise<{ reason: 'interrupted' | 'stopped'; stopFollowing: () => void }> {
   const follower = followFiles(
     names.map((name) => ({ name, file: serviceLogFile(layout, name) })),
     (name, line) => io.out(renderLogLine(name, line, { paint: io.paint })),
@@ -341,8 +305,15 @@ async function streamLogs(
   });
   const why = await Promise.race([io.interrupted(), stoppedByOthers]);
   if (monitor) clearInterval(monitor);
-  follower.stop();
-  if (why === 'stopped') io.log('every service was stopped from elsewhere ("shop stop"?)');
+  const stopFollowing = (): void => follower.stop();
+  if (why === 'stopped') {
+    stopFollowing();
+    io.log(
+      'every service was stopped from elsewhere ("npm run shop -- stop"?); leaving the infra as it is',
+    );
+    return { reason: 'stopped', stopFollowing };
+  }
+  return { reason: 'interrupted', stopFollowing };
 }
 
 export async function logs(
@@ -359,7 +330,8 @@ export async function logs(
   io.log(
     `following ${names.length === SERVICES.length ? 'all services' : names.join(', ')} (${rel(layout, layout.logDir)}/); Ctrl-C to stop watching (the services keep running)`,
   );
-  await streamLogs(layout, names, io, { fromEnd: true, watchProcesses: false });
+  const stream = await streamLogs(layout, names, io, { fromEnd: true, watchProcesses: false });
+  stream.stopFollowing();
   return 0;
 }
 
@@ -481,7 +453,7 @@ export async function restart(name: ServiceName, timeoutMs: number, io: Io): Pro
     const st = inspectService(layout, name);
     // What runs now wins (the infra may have been restarted with another profile), then what it had.
     const had = st.kind === 'alive' || st.kind === 'stale' ? recordedBrokers(st.record) : undefined;
-    const brokers = runningBrokers(infra) ?? had ?? 1;
+    const brokers = brokersForRestart(runningKafkaBrokers(), had);
     if (st.kind === 'alive') {
       await step(log, `${name}: stop (pid ${st.record.pid})`, () =>
         stopServices(layout, [spec], log),

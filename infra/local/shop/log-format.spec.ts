@@ -50,7 +50,7 @@ describe('renderLogLine', () => {
       { clock },
     );
     expect(out).toMatch(
-      /INFO  \[RouterExplorer\] Mapped \{\/health\/live, GET\} route note="two words"$/,
+      /INFO {2}\[RouterExplorer\] Mapped \{\/health\/live, GET\} route note="two words"$/,
     );
   });
 
@@ -95,6 +95,17 @@ describe('renderLogLine', () => {
     expect(renderLogLine('gateway', '{not json')).toBe(
       `${'gateway'.padEnd(SERVICE_WIDTH)} {not json`,
     );
+  });
+
+  it("hides kafkajs's duplicate timestamp", () => {
+    const line = JSON.stringify({
+      level: 'warn',
+      time: 0,
+      msg: 'm',
+      component: 'kafkajs',
+      timestamp: '2025-01-01T00:00:00Z',
+    });
+    expect(renderLogLine('gateway', line, { clock })).toMatch(/WARN {2}m component=kafkajs$/);
   });
 
   it('copes with missing time and message', () => {

@@ -33,6 +33,8 @@ const HIDDEN_FIELDS = new Set([
   'v',
   'context',
   'stack',
+  // kafkajs's own timestamp, a duplicate of time.
+  'timestamp',
 ]);
 
 const PINO_LEVELS: Record<number, string> = {

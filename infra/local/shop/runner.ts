@@ -172,7 +172,12 @@ export async function waitUntilReady(
     for (const r of results) {
       if (r.ready) {
         readyAt.set(r.p.spec.name, now - started);
-        opts.log(`  ${r.p.spec.name} ready after ${formatElapsed(now - started)} (pid ${r.p.pid})`);
+        // A reused service that was ready all along needs no line of its own.
+        if (!r.p.reused || now - started > 1_000) {
+          opts.log(
+            `  ${r.p.spec.name} ready after ${formatElapsed(now - started)} (pid ${r.p.pid})`,
+          );
+        }
       } else {
         detail.set(r.p.spec.name, r.detail);
       }
@@ -185,7 +190,8 @@ export async function waitUntilReady(
           `  ${p.spec.name}: ${detail.get(p.spec.name) ?? 'no answer'} (log: ${relativeToRoot(layout, serviceLogFile(layout, p.spec.name))})`,
       );
       throw new ShopError(
-        `not ready after ${formatElapsed(now - started)}: ${pending.map((p) => p.spec.name).join(', ')} (they keep running; "npm run shop -- status" shows them)\n${lines.join('\n')}`,
+        `not ready after ${formatElapsed(now - started)}: ${pending.map((p) => p.spec.name).join(', ')} ` +
+          `(still running; "npm run shop -- status" shows ${pending.length > 1 ? 'them' : 'it'})\n${lines.join('\n')}`,
       );
     }
     if (now - lastProgress >= every) {
@@ -224,7 +230,8 @@ export async function stopServices(
   }
   for (const r of running) signal(r.pid, 'SIGTERM');
   log(
-    `  sent SIGTERM to ${running.map((r) => `${r.name} (pid ${r.pid})`).join(', ')}; waiting up to ${formatElapsed(graceMs)} for them to drain`,
+    `  sent SIGTERM to ${running.map((r) => `${r.name} (pid ${r.pid})`).join(', ')}; ` +
+      `waiting up to ${formatElapsed(graceMs)} for ${running.length > 1 ? 'them' : 'it'} to drain`,
   );
   const started = Date.now();
   let lastProgress = started;
