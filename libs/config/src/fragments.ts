@@ -74,3 +74,9 @@ export function httpUpstreamConfig<K extends string>(name: K) {
     ReturnType<typeof urlWithProtocols>
   >;
 }
+
+export const authConfig = {
+  JWT_SECRET: z
+    .string({ message: 'expected a secret of at least 32 characters' })
+    .min(32, 'must be at least 32 characters'),
+};

@@ -1,0 +1,125 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * HS256 JSON Web Tokens, verified with the algorithm pinned: the header's `alg` is checked,
+ * never trusted, so `alg: none` or a token signed with another key or algorithm is rejected.
+ * The user id of every request comes from here, never from a body or a header.
+ */
+export type Role = 'user' | 'admin';
+
+export interface Principal {
+  readonly userId: string;
+  readonly role: Role;
+}
+
+export type AuthFailure =
+  | 'MISSING_TOKEN'
+  | 'MALFORMED_TOKEN'
+  | 'UNSUPPORTED_ALGORITHM'
+  | 'BAD_SIGNATURE'
+  | 'EXPIRED'
+  | 'NOT_YET_VALID'
+  | 'INVALID_CLAIMS';
+
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  constructor(
+    readonly failure: AuthFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const TOKEN_ISSUER = 'seckill';
+/** Clock skew tolerated between the issuer and this verifier. */
+const LEEWAY_SECONDS = 5;
+
+const headerSchema = z.object({ alg: z.string(), typ: z.string().optional() });
+const claimsSchema = z.object({
+  sub: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/),
+  role: z.enum(['user', 'admin']),
+  iss: z.literal(TOKEN_ISSUER),
+  exp: z.number().int(),
+  iat: z.number().int().optional(),
+  nbf: z.number().int().optional(),
+});
+
+function base64url(input: Buffer | string): string {
+  return Buffer.from(input).toString('base64url');
+}
+
+function decodeJson(part: string): unknown {
+  if (!/^[A-Za-z0-9_-]+$/.test(part))
+    throw new AuthError('MALFORMED_TOKEN', 'token is not base64url');
+  try {
+    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    throw new AuthError('MALFORMED_TOKEN', 'token part is not JSON');
+  }
+}
+
+export class JwtCodec {
+  private readonly key: Buffer;
+
+  constructor(
+    secret: string,
+    private readonly ttlSeconds = 3600,
+  ) {
+    if (secret.length < 32) throw new Error('JWT secret must be at least 32 characters');
+    this.key = Buffer.from(secret, 'utf8');
+  }
+
+  sign(principal: Principal, nowSeconds = Math.floor(Date.now() / 1000)): string {
+    const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+    const claims = base64url(
+      JSON.stringify({
+        sub: principal.userId,
+        role: principal.role,
+        iss: TOKEN_ISSUER,
+        iat: nowSeconds,
+        exp: nowSeconds + this.ttlSeconds,
+      }),
+    );
+    return `${header}.${claims}.${this.signature(`${header}.${claims}`)}`;
+  }
+
+  verify(token: string, nowSeconds = Math.floor(Date.now() / 1000)): Principal {
+    const parts = token.split('.');
+    if (parts.length !== 3) throw new AuthError('MALFORMED_TOKEN', 'token must have three parts');
+    const [headerPart, claimsPart, signaturePart] = parts as [string, string, string];
+    const header = headerSchema.safeParse(decodeJson(headerPart));
+    if (!header.success) throw new AuthError('MALFORMED_TOKEN', 'token header is invalid');
+    if (header.data.alg !== 'HS256') {
+      throw new AuthError('UNSUPPORTED_ALGORITHM', `algorithm ${header.data.alg} is not accepted`);
+    }
+    const expected = Buffer.from(this.signature(`${headerPart}.${claimsPart}`), 'base64url');
+    const given = Buffer.from(signaturePart, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AuthError('BAD_SIGNATURE', 'token signature does not match');
+    }
+    const claims = claimsSchema.safeParse(decodeJson(claimsPart));
+    if (!claims.success) throw new AuthError('INVALID_CLAIMS', 'token claims are invalid');
+    if (claims.data.exp + LEEWAY_SECONDS <= nowSeconds) {
+      throw new AuthError('EXPIRED', 'token has expired');
+    }
+    if (claims.data.nbf !== undefined && claims.data.nbf - LEEWAY_SECONDS > nowSeconds) {
+      throw new AuthError('NOT_YET_VALID', 'token is not valid yet');
+    }
+    return { userId: claims.data.sub, role: claims.data.role };
+  }
+
+  private signature(input: string): string {
+    return createHmac('sha256', this.key).update(input).digest('base64url');
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) throw new AuthError('MISSING_TOKEN', 'Authorization header is missing');
+  const match = /^Bearer ([A-Za-z0-9._-]+)$/.exec(value.trim());
+  if (!match?.[1]) throw new AuthError('MALFORMED_TOKEN', 'Authorization must be "Bearer <token>"');
+  return match[1];
+}
