@@ -63,6 +63,13 @@ export function databaseUrl(endpoints: InfraEndpoints, database: string): string
   return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${database}`;
 }
 
+/**
+ * The HS256 secret of a local shop: the gateway signs tokens with it and order-service verifies
+ * them with it. A development value (docker-compose.yml has the same default); a real deployment
+ * sets its own JWT_SECRET.
+ */
+export const LOCAL_JWT_SECRET = 'seckill-local-development-secret-not-for-production';
+
 /** The environment a service gets when the local runner (or an end-to-end test) starts it. */
 export function serviceEnv(svc: ServiceSpec, endpoints: InfraEndpoints): Record<string, string> {
   const env: Record<string, string> = {
@@ -74,7 +81,13 @@ export function serviceEnv(svc: ServiceSpec, endpoints: InfraEndpoints): Record<
   if (svc.database) env.DATABASE_URL = databaseUrl(endpoints, svc.database);
   if (svc.usesRedis) env.REDIS_URL = endpoints.redisUrl;
   if (svc.usesKafka) env.KAFKA_BROKERS = endpoints.kafkaBrokers.join(',');
-  if (svc.name === 'gateway')
+  if (svc.name === 'gateway') {
     env.ORDER_SERVICE_URL = `http://127.0.0.1:${serviceSpec('order-service').port}`;
+    env.JWT_SECRET = LOCAL_JWT_SECRET;
+    // A local shop hands out tokens (POST /api/auth/dev-token) so people and load tests can buy.
+    env.DEV_TOKEN_ENABLED = 'true';
+  }
+  // order-service verifies every token again, with the gateway's secret.
+  if (svc.name === 'order-service') env.JWT_SECRET = LOCAL_JWT_SECRET;
   return env;
 }

@@ -1,8 +1,25 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { RedisModule } from '@seckill/redis';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { JwtCodec } from '@seckill/auth';
+import { ServiceLogger } from '@seckill/observability';
+import { RedisConnection, RedisModule } from '@seckill/redis';
 import { GatewayConfig } from './config';
+import { DevTokenController } from './dev-token.controller';
+import { DocsController } from './docs.controller';
+import { JsonBodiesOnly } from './json-bodies';
 import { OrderServiceClient } from './order-service.client';
+import { SaleRateLimiter } from './rate-limit';
+import { ShopController } from './shop.controller';
+import { SoldOutSales, StockChannelListener } from './sold-out';
 import { GATEWAY_CONFIG } from './tokens';
+
+/** The controllers a gateway with this configuration serves. */
+export function gatewayControllers(config: Pick<GatewayConfig, 'DEV_TOKEN_ENABLED'>): Type[] {
+  return [
+    ShopController,
+    DocsController,
+    ...(config.DEV_TOKEN_ENABLED ? [DevTokenController] : []),
+  ];
+}
 
 @Module({})
 export class GatewayModule {
@@ -10,7 +27,28 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [RedisModule.forRoot({ url: config.REDIS_URL })],
-      providers: [{ provide: GATEWAY_CONFIG, useValue: config }, OrderServiceClient],
+      controllers: gatewayControllers(config),
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: JwtCodec, useValue: new JwtCodec(config.JWT_SECRET) },
+        JsonBodiesOnly,
+        OrderServiceClient,
+        SaleRateLimiter,
+        SoldOutSales,
+        {
+          provide: StockChannelListener,
+          inject: [RedisConnection, SoldOutSales, ServiceLogger],
+          useFactory: (redis: RedisConnection, sales: SoldOutSales, logger: ServiceLogger) =>
+            new StockChannelListener(
+              redis.client.duplicate({
+                autoResubscribe: false,
+                connectionName: 'gateway-stock-channel',
+              }),
+              sales,
+              logger,
+            ),
+        },
+      ],
     };
   }
 }

@@ -3,6 +3,7 @@ import { KafkaModule } from '@seckill/kafka';
 import { PersistenceModule } from '@seckill/persistence';
 import { InventoryServiceConfig, SERVICE } from './config';
 import { InventoryDatabase } from './database';
+import { SalePublishedIntegrationEventHandler } from './sales/sale-published.handler';
 
 @Module({})
 export class InventoryServiceModule {
@@ -18,6 +19,10 @@ export class InventoryServiceModule {
           create: (adapter) => new InventoryDatabase({ adapter }),
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
+        KafkaModule.forConsumer({
+          groupId: SERVICE,
+          handlers: [SalePublishedIntegrationEventHandler],
+        }),
       ],
     };
   }

@@ -1,7 +1,20 @@
 import { z } from 'zod';
-import { databaseConfig, kafkaConfig, redisConfig, serviceBaseConfig } from '@seckill/config';
+import {
+  authConfig,
+  databaseConfig,
+  kafkaConfig,
+  redisConfig,
+  serviceBaseConfig,
+} from '@seckill/config';
 
 export const SERVICE = 'order-service';
+
+const milliseconds = (min: number, fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(min, `must be at least ${min} ms`)
+    .default(fallback);
 
 /** Every variable order-service reads; validated before the DI container is built. */
 export const configSchema = z.object({
@@ -9,6 +22,20 @@ export const configSchema = z.object({
   ...databaseConfig,
   ...kafkaConfig,
   ...redisConfig,
+  ...authConfig,
+  /**
+   * How long a purchase waits for Kafka's ack of its `order.created` before answering 202
+   * anyway: the order is already safe in the sale's Redis outbox stream, and the stream relay
+   * publishes it once the broker is back.
+   */
+  ORDER_PUBLISH_TIMEOUT_MS: milliseconds(50, 1500),
+  /** Outbox stream entries older than this are re-published by the stream relay. */
+  OUTBOX_STREAM_MIN_AGE_MS: milliseconds(100, 5000),
+  /** Pause between runs of the outbox relays (Postgres outbox and Redis streams). */
+  OUTBOX_RELAY_INTERVAL_MS: milliseconds(10, 1000),
 });
 
 export type OrderServiceConfig = z.infer<typeof configSchema>;
+
+/** The validated configuration, as an injection token. */
+export const ORDER_SERVICE_CONFIG = Symbol('OrderServiceConfig');

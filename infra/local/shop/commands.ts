@@ -11,6 +11,7 @@ import { acquireLock, isAlive, isPortOpen, removePidFile } from '../process';
 import { type Log, formatElapsed, step } from '../progress';
 import {
   type InfraEndpoints,
+  LOCAL_JWT_SECRET,
   SERVICES,
   type ServiceName,
   type ServiceSpec,
@@ -18,6 +19,7 @@ import {
 } from '../services';
 import { provisionAllTopics } from '../topics';
 import { brokersForRestart, chooseBrokers } from './brokers';
+import { demoSaleHint, ensureDemoSale } from './demo-sale';
 import { build } from './build';
 import { type Painter } from './colors';
 import { baseUrl, serviceHealth } from './health';
@@ -182,9 +184,15 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
       : `ready in ${formatElapsed(readyAt.get(p.spec.name) ?? 0)}`,
     ok: true,
   }));
+  const gatewayUrl = baseUrl(serviceSpec('gateway').port);
+  const demo = await timed('demo sale', () =>
+    ensureDemoSale(gatewayUrl, layout.dataDir, LOCAL_JWT_SECRET),
+  );
   const infra = await infraStatus();
   io.out('');
   io.out(renderUpTable(rows, infra, io.paint));
+  io.out('');
+  for (const line of demoSaleHint(gatewayUrl, demo)) io.out(line);
   io.out('');
   io.out(`Shop ready in ${formatElapsed(Date.now() - started)} (${timings.join(', ')}).`);
   io.out(

@@ -1,10 +1,12 @@
-import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { type ISocketFactory, Kafka, logLevel, LogEntry } from 'kafkajs';
 import type { ServiceLogger } from '@seckill/observability';
 
 export interface KafkaClientOptions {
   readonly clientId: string;
   readonly brokers: readonly string[];
   readonly logger: ServiceLogger;
+  /** How connections to the brokers are opened; tests use it to cut the broker off and back. */
+  readonly socketFactory?: ISocketFactory;
 }
 
 const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -15,7 +17,12 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /** A kafkajs client whose own log lines go into the service's JSON log stream. */
-export function createKafkaClient({ clientId, brokers, logger }: KafkaClientOptions): Kafka {
+export function createKafkaClient({
+  clientId,
+  brokers,
+  logger,
+  socketFactory,
+}: KafkaClientOptions): Kafka {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
@@ -23,6 +30,7 @@ export function createKafkaClient({ clientId, brokers, logger }: KafkaClientOpti
     connectionTimeout: 3000,
     requestTimeout: 30000,
     retry: { initialRetryTime: 300, retries: 8 },
+    ...(socketFactory ? { socketFactory } : {}),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

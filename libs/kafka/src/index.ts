@@ -5,3 +5,4 @@ export * from './provisioning';
 export * from './consumer-runner';
 export * from './dead-letter';
 export * from './kafka.module';
+export * from './outbox-relay';

@@ -10,7 +10,7 @@ import {
   OnModuleInit,
   Type,
 } from '@nestjs/common';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, ISocketFactory, Kafka } from 'kafkajs';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { ReadinessRegistry } from '@seckill/service-kit';
 import { createKafkaClient } from './client';
@@ -25,6 +25,8 @@ import { EventPublisher } from './publisher';
 export interface KafkaModuleOptions {
   readonly clientId: string;
   readonly brokers: readonly string[];
+  /** How connections to the brokers are opened (kafkajs's default: plain TCP); for tests. */
+  readonly socketFactory?: ISocketFactory;
 }
 
 /** The service's Kafka client, its producer and an admin for readiness; closed last on shutdown. */

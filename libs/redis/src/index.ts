@@ -1,1 +1,6 @@
 export * from './redis.module';
+export * from './stock-channel';
+export * from './token-bucket';
+export { TOKEN_BUCKET_LUA } from './token-bucket.lua';
+export * from './sale-keys';
+export * from './admission';

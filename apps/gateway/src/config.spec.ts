@@ -1,0 +1,66 @@
+import { ConfigError, loadConfig } from '@seckill/config';
+import { configSchema } from './config';
+
+const required = {
+  PORT: '3000',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  ORDER_SERVICE_URL: 'http://127.0.0.1:3001',
+  JWT_SECRET: 'a-test-secret-that-is-long-enough-1234',
+};
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig('gateway', configSchema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('gateway configuration', () => {
+  it('has safe defaults: dev tokens off, documented rate limits', () => {
+    expect(loadConfig('gateway', configSchema, required)).toMatchObject({
+      DEV_TOKEN_ENABLED: false,
+      RATE_LIMIT_GLOBAL_RATE: 2000,
+      RATE_LIMIT_GLOBAL_BURST: 2000,
+      RATE_LIMIT_USER_RATE: 1,
+      RATE_LIMIT_USER_BURST: 3,
+      UPSTREAM_TIMEOUT_MS: 2000,
+      UPSTREAM_CONNECTIONS: 64,
+    });
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['FALSE', false],
+    ['0', false],
+  ])('reads DEV_TOKEN_ENABLED=%s as %s (not as a non-empty string)', (value, expected) => {
+    const config = loadConfig('gateway', configSchema, { ...required, DEV_TOKEN_ENABLED: value });
+    expect(config.DEV_TOKEN_ENABLED).toBe(expected);
+  });
+
+  it('refuses a DEV_TOKEN_ENABLED that is not a boolean', () => {
+    expect(problemsOf({ ...required, DEV_TOKEN_ENABLED: 'sometimes' })[0]).toMatch(
+      /^DEV_TOKEN_ENABLED must be true or false/,
+    );
+  });
+
+  it('accepts a fractional rate but not a zero one, and only whole bursts', () => {
+    expect(
+      loadConfig('gateway', configSchema, { ...required, RATE_LIMIT_USER_RATE: '0.5' })
+        .RATE_LIMIT_USER_RATE,
+    ).toBe(0.5);
+    expect(problemsOf({ ...required, RATE_LIMIT_GLOBAL_RATE: '0' })[0]).toMatch(
+      /^RATE_LIMIT_GLOBAL_RATE must be a positive number/,
+    );
+    expect(problemsOf({ ...required, RATE_LIMIT_USER_BURST: '1.5' })[0]).toMatch(
+      /^RATE_LIMIT_USER_BURST must be a whole number/,
+    );
+  });
+
+  it('needs a JWT secret of at least 32 characters', () => {
+    expect(problemsOf({ ...required, JWT_SECRET: 'short' })[0]).toMatch(/^JWT_SECRET must be/);
+  });
+});

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import {
+  createSaleRequest,
+  devTokenRequest,
+  idempotencyKeyHeader,
+  orderResponse,
+  placeOrderRequest,
+  placeOrderResponse,
+  saleResponse,
+} from '@seckill/contracts';
+import { resourceId } from './validation';
+
+/**
+ * The OpenAPI 3.1 document of the gateway's public API, served at GET /api/docs. The schemas
+ * are generated from the same zod schemas that validate requests (libs/contracts), so the
+ * document cannot drift from what is enforced; the paths are checked against the registered
+ * routes by openapi.spec.ts.
+ */
+const devTokenResponse = z.object({ token: z.string() });
+
+const problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().describe('Stable, machine-readable: switch on this'),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe('VALIDATION_FAILED only: one entry per wrong field'),
+  })
+  .describe('RFC 9457 problem details');
+
+/** A component schema: JSON Schema 2020-12 (OpenAPI 3.1's dialect), without the `$schema` key. */
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const jsonSchema: Record<string, unknown> = z.toJSONSchema(schema, { io });
+  delete jsonSchema.$schema;
+  return jsonSchema;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (description: string, schema: string, headers?: Record<string, unknown>) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/json': { schema: ref(schema) } },
+});
+const problemAnswer = (description: string, headers?: Record<string, unknown>) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
+const jsonBody = (schema: string) => ({
+  required: true,
+  content: { 'application/json': { schema: ref(schema) } },
+});
+
+const header = (description: string, type: 'integer' | 'string' = 'integer') => ({
+  description,
+  schema: { type },
+});
+const rateLimitHeaders = {
+  'RateLimit-Limit': header('Capacity of the bucket that binds (the sale or the caller)'),
+  'RateLimit-Remaining': header('Whole tokens left in that bucket'),
+  'RateLimit-Reset': header('Seconds until that bucket is full again'),
+};
+
+/** Answers every route can give: the gateway's own checks. */
+const invalid = problemAnswer('VALIDATION_FAILED (with errors), or malformed JSON');
+const unauthorized = problemAnswer(
+  'UNAUTHORIZED: no token, or one that is malformed, expired, signed with another key or algorithm',
+);
+const tooLarge = problemAnswer('PAYLOAD_TOO_LARGE: the body exceeds 4 KiB');
+const notJson = problemAnswer('UNSUPPORTED_MEDIA_TYPE: the body is not application/json');
+const unavailable = problemAnswer(
+  'UPSTREAM_UNAVAILABLE: order-service did not answer in time; retry (with the same Idempotency-Key)',
+  { 'Retry-After': header('Seconds') },
+);
+
+const idParameter = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: schemaOf(resourceId, 'input'),
+});
+const bearer = [{ bearer: [] }];
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Seckill gateway',
+    version: '0.1.0',
+    description:
+      'The public HTTP edge of the Seckill flash-sale shop. Errors are application/problem+json ' +
+      'with a stable `code`. Tokens are HS256 JWTs (POST /api/auth/dev-token in local runs).',
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    schemas: {
+      DevTokenRequest: schemaOf(devTokenRequest, 'input'),
+      DevTokenResponse: schemaOf(devTokenResponse, 'output'),
+      CreateSaleRequest: schemaOf(createSaleRequest, 'input'),
+      Sale: schemaOf(saleResponse, 'output'),
+      PlaceOrderRequest: schemaOf(placeOrderRequest, 'input'),
+      PlaceOrderResponse: schemaOf(placeOrderResponse, 'output'),
+      Order: schemaOf(orderResponse, 'output'),
+      Problem: schemaOf(problem, 'output'),
+    },
+  },
+  paths: {
+    '/api/auth/dev-token': {
+      post: {
+        summary: 'Sign a token for any user and role (only when DEV_TOKEN_ENABLED=true)',
+        operationId: 'issueDevToken',
+        requestBody: jsonBody('DevTokenRequest'),
+        responses: {
+          '200': json('The token', 'DevTokenResponse'),
+          '400': invalid,
+          '404': problemAnswer('NOT_FOUND: dev tokens are disabled'),
+          '413': tooLarge,
+          '415': notJson,
+        },
+      },
+    },
+    '/api/admin/sales': {
+      post: {
+        summary: 'Create a sale (role admin)',
+        operationId: 'createSale',
+        security: bearer,
+        requestBody: jsonBody('CreateSaleRequest'),
+        responses: {
+          '201': json('The sale', 'Sale'),
+          '400': invalid,
+          '401': unauthorized,
+          '403': problemAnswer('FORBIDDEN: the token is not an admin'),
+          '413': tooLarge,
+          '415': notJson,
+          '503': unavailable,
+        },
+      },
+    },
+    '/api/sales/{saleId}': {
+      get: {
+        summary: 'A sale and its remaining stock',
+        operationId: 'getSale',
+        parameters: [idParameter('saleId', 'The sale')],
+        responses: {
+          '200': json('The sale', 'Sale'),
+          '400': invalid,
+          '404': problemAnswer('SALE_NOT_FOUND'),
+          '503': unavailable,
+        },
+      },
+    },
+    '/api/sales/{saleId}/orders': {
+      post: {
+        summary: 'Buy: admitted orders are accepted (202) and complete asynchronously',
+        operationId: 'placeOrder',
+        security: bearer,
+        parameters: [
+          idParameter('saleId', 'The sale'),
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'A retry with the same key gets the first answer',
+            schema: schemaOf(idempotencyKeyHeader, 'input'),
+          },
+        ],
+        requestBody: { ...jsonBody('PlaceOrderRequest'), required: false },
+        responses: {
+          '202': json('Accepted: follow statusUrl', 'PlaceOrderResponse', rateLimitHeaders),
+          '400': invalid,
+          '401': unauthorized,
+          '403': problemAnswer('The purchase is refused (SALE_NOT_OPEN, LIMIT_REACHED)'),
+          '404': problemAnswer('SALE_NOT_FOUND'),
+          '409': problemAnswer('SOLD_OUT (answered by the gateway once it knows)'),
+          '413': tooLarge,
+          '415': notJson,
+          '429': problemAnswer('RATE_LIMITED: the sale or the caller is over its rate', {
+            'Retry-After': header('Seconds until a retry can pass'),
+            ...rateLimitHeaders,
+          }),
+          '503': unavailable,
+        },
+      },
+    },
+    '/api/orders/{orderId}': {
+      get: {
+        summary: "One of the caller's orders and its history",
+        operationId: 'getOrder',
+        security: bearer,
+        parameters: [idParameter('orderId', 'The order')],
+        responses: {
+          '200': json('The order', 'Order'),
+          '400': invalid,
+          '401': unauthorized,
+          '404': problemAnswer("ORDER_NOT_FOUND (also for another user's order)"),
+          '503': unavailable,
+        },
+      },
+    },
+    '/api/docs': {
+      get: {
+        summary: 'This document',
+        operationId: 'getOpenApiDocument',
+        responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,59 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ProblemCode } from '@seckill/contracts';
+import { RateLimitDecision, RedisConnection, TokenBucketLimiter } from '@seckill/redis';
+import { ProblemException } from '@seckill/service-kit';
+import type { GatewayConfig } from './config';
+import { GATEWAY_CONFIG } from './tokens';
+
+/**
+ * The token buckets of POST /api/sales/:saleId/orders: the sale's global bucket and the
+ * caller's, one Redis round trip. If Redis cannot answer, the request is refused (503): the
+ * buckets exist to protect order-service, so they fail closed.
+ */
+@Injectable()
+export class SaleRateLimiter {
+  private readonly limiter: TokenBucketLimiter;
+
+  constructor(redis: RedisConnection, @Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+    this.limiter = new TokenBucketLimiter(redis.client, {
+      global: { rate: config.RATE_LIMIT_GLOBAL_RATE, burst: config.RATE_LIMIT_GLOBAL_BURST },
+      user: { rate: config.RATE_LIMIT_USER_RATE, burst: config.RATE_LIMIT_USER_BURST },
+    });
+  }
+
+  async take(saleId: string, userId: string): Promise<RateLimitDecision> {
+    try {
+      return await this.limiter.take(saleId, userId);
+    } catch {
+      throw new ProblemException(
+        503,
+        ProblemCode.UpstreamUnavailable,
+        'The rate limiter is unavailable; try again shortly.',
+        undefined,
+        { 'retry-after': '1' },
+      );
+    }
+  }
+}
+
+/** RateLimit-Limit, -Remaining, -Reset (seconds until the binding bucket is full again). */
+export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
+  return {
+    'ratelimit-limit': String(decision.limit),
+    'ratelimit-remaining': String(decision.remaining),
+    'ratelimit-reset': String(Math.ceil(decision.resetMs / 1000)),
+  };
+}
+
+/** 429 with Retry-After: whole seconds, rounded up, until both buckets hold a token again. */
+export function rateLimited(decision: RateLimitDecision): ProblemException {
+  const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  const whose = decision.bucket === 'global' ? 'this sale' : 'you on this sale';
+  return new ProblemException(
+    429,
+    ProblemCode.RateLimited,
+    `Too many requests for ${whose}; retry after ${retryAfter} s.`,
+    undefined,
+    { ...rateLimitHeaders(decision), 'retry-after': String(retryAfter) },
+  );
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  createEvent,
+  defineEvent,
+  type EnvelopeOf,
+  EventRegistry,
+  SalePublishedV1,
+  type TopicName,
+} from '@seckill/contracts';
+import { type EventContext, EventPublisher, KafkaConsumerRunner } from '@seckill/kafka';
+import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import {
+  applyMigrations,
+  createDatabase,
+  createPgAdapter,
+  dropDatabase,
+  uniqueDatabaseName,
+} from '@seckill/persistence';
+import { committedOffset, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+import { InventoryDatabase } from '../database';
+import { SalePublishedIntegrationEventHandler } from './sale-published.handler';
+
+/**
+ * `sale.published` → the authoritative stock row, through the real consumer runner on the real
+ * broker into a database of the test's own: created once, and a redelivered event (a duplicate
+ * publish, or the group re-reading the topic after a lost commit) changes nothing.
+ */
+const endpoints = testEndpoints();
+const { host, port, user, password } = endpoints.postgres;
+const serverUrl = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
+const databaseName = uniqueDatabaseName('inventory_it');
+const databaseUrl = serverUrl.replace(/\/postgres$/, `/${databaseName}`);
+
+const kafka = new Kafka({
+  clientId: 'inventory-it',
+  brokers: [...endpoints.kafkaBrokers],
+  logLevel: logLevel.NOTHING,
+});
+const admin = kafka.admin();
+const publisher = new EventPublisher(kafka);
+const logger = ServiceLogger.create(
+  'inventory-it',
+  (process.env.IT_LOG_LEVEL ?? 'error') as 'error',
+);
+const topic = uniqueName('it.sale.published') as TopicName;
+const deadLetterTopic = uniqueName('it.dead-letter');
+const TestSalePublished = defineEvent({ ...SalePublishedV1, topic });
+
+let db: InventoryDatabase;
+let handler: SalePublishedIntegrationEventHandler;
+
+beforeAll(async () => {
+  await createDatabase(serverUrl, databaseName);
+  const prismaDir = path.join(__dirname, '..', '..', 'prisma');
+  await applyMigrations({
+    schemaPath: path.join(prismaDir, 'schema.prisma'),
+    migrationsDir: path.join(prismaDir, 'migrations'),
+    databaseUrl,
+  });
+  db = new InventoryDatabase({ adapter: createPgAdapter(databaseUrl, { poolSize: 4 }) });
+  handler = new SalePublishedIntegrationEventHandler(db, logger);
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [topic, deadLetterTopic].map((t) => ({
+      topic: t,
+      numPartitions: 1,
+      replicationFactor: 1,
+    })),
+  });
+});
+
+afterAll(async () => {
+  await publisher.disconnect();
+  await admin.deleteTopics({ topics: [topic, deadLetterTopic] }).catch(() => undefined);
+  await admin.disconnect();
+  await db.$disconnect();
+  await dropDatabase(serverUrl, databaseName);
+});
+
+function runner(groupId: string): KafkaConsumerRunner {
+  return new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('inventory-it'), {
+    groupId,
+    registry: new EventRegistry([TestSalePublished]),
+    deadLetterTopic,
+    handlers: [
+      {
+        event: TestSalePublished,
+        handle: (event: EnvelopeOf<typeof TestSalePublished>, context: EventContext) =>
+          handler.handle(event, context),
+      },
+    ],
+  });
+}
+
+function salePublished(stock: number) {
+  const now = Date.now();
+  return createEvent(TestSalePublished, {
+    saleId: randomUUID(),
+    name: 'Phone',
+    priceCents: 1999,
+    stock,
+    startsAt: new Date(now).toISOString(),
+    endsAt: new Date(now + 3_600_000).toISOString(),
+    perUserLimit: 1,
+  });
+}
+
+it('creates the stock row exactly once, however often the event is delivered', async () => {
+  const groupId = uniqueName('inventory-service-it');
+  const event = salePublished(100);
+  // Published twice, as a relay does when it crashes between the publish and marking it sent.
+  await publisher.publish(TestSalePublished, event);
+  await publisher.publish(TestSalePublished, event);
+
+  const first = runner(groupId);
+  await first.start();
+  await waitFor(
+    async () => (await committedOffset(admin, groupId, topic)) === '2',
+    'both deliveries to be processed and committed',
+  );
+  await first.stop();
+
+  expect(await db.saleStock.findUnique({ where: { saleId: event.payload.saleId } })).toMatchObject({
+    initialStock: 100,
+    available: 100,
+    reserved: 0,
+    released: 0,
+  });
+  expect(await db.inboxEvent.count({ where: { consumerGroup: groupId } })).toBe(1);
+
+  // Stock moves on (the saga reserves some), then the group reads the topic again from the
+  // start, as after a commit lost in a rebalance: nothing is reset.
+  await db.saleStock.update({
+    where: { saleId: event.payload.saleId },
+    data: { available: 97, reserved: 3 },
+  });
+  await admin.resetOffsets({ groupId, topic, earliest: true });
+  const second = runner(groupId);
+  await second.start();
+  await waitFor(
+    async () => (await committedOffset(admin, groupId, topic)) === '2',
+    'the redelivered events to be committed again',
+  );
+  await second.stop();
+
+  expect(await db.saleStock.findUnique({ where: { saleId: event.payload.saleId } })).toMatchObject({
+    initialStock: 100,
+    available: 97,
+    reserved: 3,
+  });
+  expect(await db.inboxEvent.count({ where: { consumerGroup: groupId } })).toBe(1);
+  expect(await db.saleStock.count({ where: { saleId: event.payload.saleId } })).toBe(1);
+});
+
+it('keeps the first stock row when another event names the same sale', async () => {
+  const first = salePublished(10);
+  const other = createEvent(TestSalePublished, { ...first.payload, stock: 99 });
+  const context = {
+    topic,
+    partition: 0,
+    offset: '0',
+    attempt: 1,
+    consumerGroup: uniqueName('inventory-service-it'),
+  };
+  await handler.handle(first, context);
+  await handler.handle(other, { ...context, offset: '1' });
+  expect(await db.saleStock.findUnique({ where: { saleId: first.payload.saleId } })).toMatchObject({
+    initialStock: 10,
+    available: 10,
+  });
+  expect(await db.inboxEvent.count({ where: { consumerGroup: context.consumerGroup } })).toBe(2);
+});

@@ -1,0 +1,67 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import type { Principal } from '@seckill/auth';
+import {
+  idempotencyKeyHeader,
+  type OrderResponse,
+  placeOrderRequest,
+  type PlaceOrderRequest,
+  type PlaceOrderResponse,
+  ProblemCode,
+} from '@seckill/contracts';
+import { ProblemException } from '@seckill/service-kit';
+import { Authenticated, CurrentPrincipal } from '../http/auth';
+import { isResourceId, Zod } from '../http/validation';
+import { AdmissionService } from './admission.service';
+import { OrderQueries } from './order-queries';
+
+const idempotencyKey = Zod.named('idempotency-key', idempotencyKeyHeader.optional());
+
+@Controller('api')
+export class OrdersController {
+  constructor(
+    private readonly admission: AdmissionService,
+    private readonly orders: OrderQueries,
+  ) {}
+
+  /**
+   * 202 with the order id once the order is admitted (and, normally, on Kafka); a replayed
+   * Idempotency-Key gets the first answer again. 404 SALE_NOT_FOUND, 403 SALE_NOT_OPEN,
+   * 409 SOLD_OUT or LIMIT_REACHED otherwise.
+   */
+  @Post('sales/:saleId/orders')
+  @Authenticated('user', 'admin')
+  @HttpCode(202)
+  async place(
+    @Param('saleId') saleId: string,
+    @Body(Zod.body(placeOrderRequest)) body: PlaceOrderRequest,
+    @Headers('idempotency-key') rawKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<PlaceOrderResponse> {
+    const key = idempotencyKey.transform(rawKey);
+    if (!isResourceId(saleId)) {
+      throw new ProblemException(404, ProblemCode.SaleNotFound, `Sale ${saleId} does not exist.`);
+    }
+    return this.admission.place({
+      saleId,
+      userId: principal.userId,
+      quantity: body.quantity,
+      idempotencyKey: key ?? null,
+    });
+  }
+
+  /** The caller's own order; anyone else's, like an unknown one, is 404 ORDER_NOT_FOUND. */
+  @Get('orders/:orderId')
+  @Authenticated()
+  async get(
+    @Param('orderId') orderId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<OrderResponse> {
+    const order = isResourceId(orderId)
+      ? await this.orders.findOwned(orderId, principal.userId)
+      : null;
+    if (!order) {
+      throw new ProblemException(404, ProblemCode.OrderNotFound, `Order ${orderId} was not found.`);
+    }
+    return order;
+  }
+}

@@ -1,0 +1,111 @@
+import type { Redis } from 'ioredis';
+import type { OutboxStore, OutgoingRecord } from '@seckill/kafka';
+import type { ServiceLogger } from '@seckill/observability';
+import { OUTBOX_STREAMS_KEY, type StreamRecord } from '@seckill/redis';
+
+/** A record as the admission script appends it to a sale's outbox stream. */
+export function toStreamRecord(record: OutgoingRecord): StreamRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record.headers ?? {})) {
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return { topic: record.topic, key: record.key ?? '', value: String(record.value), headers };
+}
+
+/** A stream entry's flat field list (`topic t key k value v headers h`) as a record. */
+export function fromStreamFields(fields: readonly string[]): OutgoingRecord | null {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
+  const topic = map.get('topic');
+  const value = map.get('value');
+  if (!topic || !value) return null;
+  let headers: Record<string, string> = {};
+  try {
+    headers = JSON.parse(map.get('headers') ?? '{}') as Record<string, string>;
+  } catch {
+    // The envelope is what matters; the headers are a convenience copy of it.
+  }
+  return { topic, key: map.get('key') || null, value, headers };
+}
+
+/**
+ * The sales' Redis outbox streams as an outbox for `OutboxRelay`. The admission script appends
+ * one entry per admitted order; the request publishes it and deletes it. What is still in a
+ * stream after `minAgeMs` (the broker was down, the process died between Redis and Kafka) is
+ * published here and deleted once Kafka acknowledged it. Entry ids are Redis times, so "older
+ * than minAgeMs" is an XRANGE up to (Redis TIME - minAgeMs).
+ *
+ * Each stream is published on its own, so one sale whose records cannot be published does not
+ * hold back the others; its failure is reported after the others went out.
+ *
+ * Several order-service instances may publish the same entry, and so may a request whose
+ * publish was merely slow: duplicates carry the same event id, and consumers drop them.
+ */
+export class StreamOutboxStore implements OutboxStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly minAgeMs: number,
+    private readonly logger: ServiceLogger,
+  ) {}
+
+  async relayBatch(
+    limit: number,
+    publish: (records: readonly OutgoingRecord[]) => Promise<void>,
+  ): Promise<number> {
+    const streams = await this.redis.smembers(OUTBOX_STREAMS_KEY);
+    if (streams.length === 0) return 0;
+    const [seconds, micros] = await this.redis.time();
+    const cutoff = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - this.minAgeMs;
+
+    const pipeline = this.redis.pipeline();
+    for (const stream of streams) pipeline.xrange(stream, '-', String(cutoff), 'COUNT', limit);
+    const replies = (await pipeline.exec()) ?? [];
+
+    let published = 0;
+    let failure: unknown;
+    for (const [index, [error, reply]] of replies.entries()) {
+      if (published >= limit) break;
+      if (error) throw error;
+      const stream = streams[index];
+      const entries = (reply as [string, string[]][]).slice(0, limit - published);
+      if (entries.length === 0) continue;
+      try {
+        published += await this.relayStream(stream, entries, publish);
+      } catch (streamFailure) {
+        this.logger.warn({ err: streamFailure, stream }, 'could not relay an outbox stream');
+        failure ??= streamFailure;
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return published;
+  }
+
+  private async relayStream(
+    stream: string,
+    entries: readonly [string, string[]][],
+    publish: (records: readonly OutgoingRecord[]) => Promise<void>,
+  ): Promise<number> {
+    const records: OutgoingRecord[] = [];
+    const ids: string[] = [];
+    const unreadable: string[] = [];
+    for (const [id, fields] of entries) {
+      const record = fromStreamFields(fields);
+      if (record) {
+        records.push(record);
+        ids.push(id);
+      } else {
+        unreadable.push(id);
+      }
+    }
+    if (unreadable.length > 0) {
+      // Only the admission script writes these streams; an entry it did not write is dropped
+      // loudly rather than offered again forever.
+      this.logger.error({ stream, entries: unreadable }, 'dropping unreadable outbox entries');
+      await this.redis.xdel(stream, ...unreadable);
+    }
+    if (records.length === 0) return 0;
+    await publish(records);
+    await this.redis.xdel(stream, ...ids);
+    return records.length;
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Argument parsing for `npm run load` and `npm run bench`, and the ramp of a load run. Pure.
+ */
+import type { Phase } from './driver';
+
+export class UsageError extends Error {}
+
+/** "20", "20s", "1.5s", "2m", "500ms" → seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`not a duration: "${text}" (e.g. 30, 30s, 2m, 500ms)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const sec = unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : n;
+  if (!(sec > 0)) throw new UsageError(`duration must be positive, got "${text}"`);
+  return sec;
+}
+
+export function parseIntOption(
+  name: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+): number {
+  if (text === undefined || !/^\d+$/.test(text))
+    throw new UsageError(`${name} takes an integer, got ${text ?? 'nothing'}`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError(`${name} must be in [${min}, ${max}], got ${n}`);
+  return n;
+}
+
+export function parseList(
+  name: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+): number[] {
+  if (!text) throw new UsageError(`${name} takes a comma-separated list of integers`);
+  return text.split(',').map((part) => parseIntOption(name, part.trim(), min, max));
+}
+
+/**
+ * Splits argv into `--name value` / `--name=value` options and flags. `flags` names the options
+ * that take no value. Unknown options are an error.
+ */
+export function parseOptions(
+  argv: readonly string[],
+  valued: readonly string[],
+  flags: readonly string[] = [],
+): { values: Map<string, string>; flags: Set<string>; positional: string[] } {
+  const values = new Map<string, string>();
+  const seenFlags = new Set<string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq >= 0 ? a.slice(0, eq) : a;
+    if (flags.includes(name)) {
+      if (eq >= 0) throw new UsageError(`${name} takes no value`);
+      seenFlags.add(name);
+      continue;
+    }
+    if (!valued.includes(name)) throw new UsageError(`unknown option ${name}`);
+    const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value.startsWith('--')))
+      throw new UsageError(`${name} needs a value`);
+    values.set(name, value);
+  }
+  return { values, flags: seenFlags, positional };
+}
+
+export function parseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`not a URL: ${text}`);
+  }
+  if (url.protocol !== 'http:')
+    throw new UsageError(`only http:// URLs are supported, got ${text}`);
+  // A load test only ever targets this machine (loopback), never another host.
+  if (!isLoopback(url.hostname))
+    throw new UsageError(
+      `the target must be on this machine (127.0.0.0/8, localhost, [::1]), got ${url.hostname}`,
+    );
+  return url.origin;
+}
+
+export function isLoopback(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]' || hostname === '::1') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+// ---------------------------------------------------------------------------------------------
+// npm run load -- hot-path
+
+export interface HotPathOptions {
+  readonly url: string;
+  readonly stock: number;
+  readonly users: number;
+  readonly perUserLimit: number;
+  /** Peak arrival-rate cap (req/s) of the last step; 0 = uncapped (the connections decide). */
+  readonly rate: number;
+  /** Peak connections (virtual users) of the last step. */
+  readonly connections: number;
+  readonly steps: number;
+  readonly durationSec: number;
+  readonly timeoutSec: number;
+}
+
+export const HOT_PATH_DEFAULTS: HotPathOptions = {
+  url: 'http://127.0.0.1:3000',
+  stock: 100,
+  users: 1000,
+  perUserLimit: 1,
+  rate: 0,
+  connections: 64,
+  steps: 4,
+  durationSec: 20,
+  timeoutSec: 10,
+};
+
+export type LoadCommand =
+  { readonly kind: 'help' } | { readonly kind: 'hot-path'; readonly options: HotPathOptions };
+
+export function parseLoadArgs(argv: readonly string[]): LoadCommand {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help')
+    return { kind: 'help' };
+  const [scenario, ...rest] = argv;
+  if (scenario !== 'hot-path')
+    throw new UsageError(`unknown scenario "${scenario}" (known: hot-path)`);
+  const { values, positional } = parseOptions(rest, [
+    '--url',
+    '--stock',
+    '--users',
+    '--per-user-limit',
+    '--rate',
+    '--connections',
+    '--steps',
+    '--duration',
+    '--timeout',
+  ]);
+  if (positional.length) throw new UsageError(`unexpected argument: ${positional.join(' ')}`);
+  const d = HOT_PATH_DEFAULTS;
+  const get = (name: string, min: number, max: number, fallback: number): number =>
+    values.has(name) ? parseIntOption(name, values.get(name), min, max) : fallback;
+  const options: HotPathOptions = {
+    url: values.has('--url') ? parseUrl(values.get('--url') ?? '') : d.url,
+    stock: get('--stock', 1, 10_000_000, d.stock),
+    users: get('--users', 1, 1_000_000, d.users),
+    perUserLimit: get('--per-user-limit', 1, 100, d.perUserLimit),
+    rate: get('--rate', 0, 1_000_000, d.rate),
+    connections: get('--connections', 1, 10_000, d.connections),
+    steps: get('--steps', 1, 100, d.steps),
+    durationSec: values.has('--duration')
+      ? parseDuration(values.get('--duration') ?? '')
+      : d.durationSec,
+    timeoutSec: values.has('--timeout')
+      ? parseDuration(values.get('--timeout') ?? '')
+      : d.timeoutSec,
+  };
+  if (options.durationSec / options.steps < 1)
+    throw new UsageError(`each of the ${options.steps} steps needs at least 1 s; raise --duration`);
+  return { kind: 'hot-path', options };
+}
+
+/**
+ * The ramp: `steps` equal-length phases whose connections and rate cap grow linearly to the peak
+ * (step i of n gets i/n of it, at least 1 connection). k6: `ramping-arrival-rate` with one stage
+ * per step (target = rate, or the VUs themselves when uncapped).
+ */
+export function rampPhases(
+  peakConnections: number,
+  peakRate: number,
+  steps: number,
+  durationSec: number,
+): Phase[] {
+  const per = Math.max(1, Math.round(durationSec / steps));
+  return Array.from({ length: steps }, (_, k) => {
+    const f = (k + 1) / steps;
+    return {
+      name: `ramp ${k + 1}/${steps}`,
+      connections: Math.max(1, Math.round(peakConnections * f)),
+      rate: peakRate > 0 ? Math.max(1, Math.round(peakRate * f)) : 0,
+      durationSec: per,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// npm run bench -- hot-path
+
+export interface BenchOptions {
+  /** The order-service the bench's own gateways forward to. */
+  readonly orderServiceUrl: string;
+  /** Connections of the flat-out runs (ceiling, rejected paths). */
+  readonly connections: number;
+  /** The connection steps of the accepted path, to find its knee. */
+  readonly acceptedSteps: readonly number[];
+  readonly stepSec: number;
+  readonly warmupSec: number;
+  readonly users: number;
+  /** Also profile the bench gateway (node --cpu-prof) during the accepted path. */
+  readonly profile: boolean;
+  /** Replace the generated section of docs/benchmarks.md with this run's figures. */
+  readonly updateDocs: boolean;
+  /** Parts to leave out: redis, postgres, http. */
+  readonly skip: ReadonlySet<string>;
+  /** Wait up to this long (s) for 5 quiet seconds (no outside process above 10 % CPU) first. */
+  readonly waitQuietSec: number;
+}
+
+export const BENCH_DEFAULTS: BenchOptions = {
+  orderServiceUrl: 'http://127.0.0.1:3001',
+  connections: 64,
+  acceptedSteps: [1, 2, 4, 8, 16, 32, 64],
+  stepSec: 10,
+  warmupSec: 3,
+  users: 5000,
+  profile: false,
+  updateDocs: false,
+  skip: new Set(),
+  waitQuietSec: 0,
+};
+
+export type BenchCommand =
+  { readonly kind: 'help' } | { readonly kind: 'hot-path'; readonly options: BenchOptions };
+
+const SKIPPABLE = ['http', 'redis', 'postgres'];
+
+export function parseBenchArgs(argv: readonly string[]): BenchCommand {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help')
+    return { kind: 'help' };
+  const [what, ...rest] = argv;
+  if (what !== 'hot-path') throw new UsageError(`unknown benchmark "${what}" (known: hot-path)`);
+  const { values, flags, positional } = parseOptions(
+    rest,
+    [
+      '--order-service-url',
+      '--connections',
+      '--accepted-steps',
+      '--step',
+      '--warmup',
+      '--users',
+      '--skip',
+      '--wait-quiet',
+    ],
+    ['--profile', '--update-docs', '--quick'],
+  );
+  if (positional.length) throw new UsageError(`unexpected argument: ${positional.join(' ')}`);
+  const d = BENCH_DEFAULTS;
+  const quick = flags.has('--quick');
+  const skip = new Set(
+    (values.get('--skip') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  for (const s of skip)
+    if (!SKIPPABLE.includes(s))
+      throw new UsageError(`--skip takes ${SKIPPABLE.join(', ')}; got ${s}`);
+  return {
+    kind: 'hot-path',
+    options: {
+      orderServiceUrl: values.has('--order-service-url')
+        ? parseUrl(values.get('--order-service-url') ?? '')
+        : d.orderServiceUrl,
+      connections: values.has('--connections')
+        ? parseIntOption('--connections', values.get('--connections'), 1, 10_000)
+        : d.connections,
+      acceptedSteps: values.has('--accepted-steps')
+        ? parseList('--accepted-steps', values.get('--accepted-steps'), 1, 10_000)
+        : quick
+          ? [1, 4, 16, 64]
+          : d.acceptedSteps,
+      stepSec: values.has('--step')
+        ? parseDuration(values.get('--step') ?? '')
+        : quick
+          ? 4
+          : d.stepSec,
+      warmupSec: values.has('--warmup')
+        ? parseDuration(values.get('--warmup') ?? '')
+        : quick
+          ? 1
+          : d.warmupSec,
+      users: values.has('--users')
+        ? parseIntOption('--users', values.get('--users'), 1, 1_000_000)
+        : quick
+          ? 500
+          : d.users,
+      profile: flags.has('--profile'),
+      updateDocs: flags.has('--update-docs'),
+      skip,
+      waitQuietSec: values.has('--wait-quiet')
+        ? parseDuration(values.get('--wait-quiet') ?? '')
+        : 0,
+    },
+  };
+}

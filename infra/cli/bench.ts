@@ -1,0 +1,98 @@
+/**
+ * npm run bench -- hot-path [options] | --help
+ *
+ * The design brief's performance figures, each as a ratio to a ceiling measured in the same run
+ * on the same machine (see infra/bench/hot-path-bench.ts and docs/benchmarks.md).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as prettier from 'prettier';
+import { BENCH_DEFAULTS, UsageError, parseBenchArgs } from '../bench/args';
+import { stopAllChildren } from '../bench/children';
+import { runHotPathBench } from '../bench/hot-path-bench';
+import { formatMarkdown, formatReport, replaceSection } from '../bench/report';
+import { repoRoot } from '../local/infra-paths';
+
+const d = BENCH_DEFAULTS;
+const USAGE = `Usage: npm run bench -- hot-path [options]
+
+Measures, in one run with one load driver (autocannon):
+  the HTTP ceiling (a bare node:http server; a bare Fastify route for reference), the
+  rejected path (sold out: the gateway's fast path; rate limited: token buckets), the accepted
+  path (stepping connections to find the knee), the Redis ceiling (redis-benchmark EVALSHA of
+  the admission and token-bucket scripts) and the Postgres ceiling (pgbench, conditional
+  decrement, scratch database), then judges the brief's targets: rejected >= 80 % of the
+  HTTP ceiling; accepted >= 50 % with p99 <= 25 ms.
+
+The shop's order-service, Redis and PostgreSQL must be running (npm run shop -- --detach) and
+the code compiled (npm run compile): the bench starts its own gateways from dist/ on ports
+3180-3183 and its ceiling server on 3190, and stops them by pid.
+
+Options:
+  --connections <n>        connections of the flat-out runs (default ${d.connections})
+  --accepted-steps <list>  connection steps of the accepted path (default ${d.acceptedSteps.join(',')})
+  --step <time>            length of each measured run (default ${d.stepSec}s)
+  --warmup <time>          warm-up before each run (default ${d.warmupSec}s)
+  --users <n>              distinct users with dev tokens (default ${d.users})
+  --order-service-url <u>  where the bench gateways forward (default ${d.orderServiceUrl})
+  --skip <parts>           leave out: http, redis, postgres (comma-separated)
+  --wait-quiet <time>      first wait (up to <time>) for 5 quiet seconds: processes outside
+                           the shop under 10 % of a core, no shop service above 10 % (for a
+                           shared machine; runs disturbed anyway are marked †)
+  --quick                  short steps (4 s), fewer steps and users: a smoke run
+  --profile                afterwards, profile gateway and order-service (node --cpu-prof) on
+                           an accepted run and print the top frames
+  --update-docs            write this run's figures into docs/benchmarks.md
+`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let command;
+  try {
+    command = parseBenchArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`bench: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const log = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  const onSignal = (): void => {
+    void stopAllChildren().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const invocation = `npm run bench -- ${argv.join(' ')}`;
+  const report = await runHotPathBench(command.options, invocation, log);
+  log('');
+  log('='.repeat(100));
+  log(formatReport(report));
+  if (command.options.updateDocs) {
+    const file = path.join(repoRoot(), 'docs', 'benchmarks.md');
+    const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+    const updated = replaceSection(doc, formatMarkdown(report));
+    // Formatted as `npm run format:check` wants it (tables aligned).
+    const config = (await prettier.resolveConfig(file)) ?? {};
+    fs.writeFileSync(file, await prettier.format(updated, { ...config, filepath: file }));
+    log('');
+    log(`figures written to ${path.relative(process.cwd(), file)}`);
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`\nbench: error: ${err instanceof Error ? err.message : String(err)}\n`);
+      void stopAllChildren().then(() => process.exit(1));
+    },
+  );
+}

@@ -1,0 +1,608 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { JwtCodec, type Role } from '@seckill/auth';
+import { testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+import { serviceEnv, serviceSpec } from '../local/services';
+import { RunningService, startService } from './service-process';
+
+/**
+ * The compiled gateway (dist/) as a real process, in front of a stub order-service (a plain
+ * HTTP server in this test: the gateway's behaviour must not depend on the real one). Two
+ * instances share Redis: A hands out dev tokens, B does not. Covers the bad-input matrix (every
+ * client mistake is a 4xx problem, never a 5xx), forwarding, the token buckets across both
+ * instances, the sold-out fast path and an unreachable order-service.
+ */
+const SECRET = 'e2e-gateway-secret-that-is-long-enough';
+const codec = new JwtCodec(SECRET, 600);
+const GLOBAL_RATE = 20;
+const GLOBAL_BURST = 10;
+const UPSTREAM_TIMEOUT_MS = 300;
+
+const endpoints = testEndpoints();
+const redis = new Redis(endpoints.redisUrl);
+
+// ---------------------------------------------------------------------------------------------
+// The stub order-service: records what reaches it and answers by sale id prefix.
+
+interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+const received: Received[] = [];
+const reaching = (fragment: string) => received.filter((r) => r.url.includes(fragment)).length;
+
+function answer(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  type = 'application/json',
+) {
+  response.writeHead(status, { 'content-type': type, 'x-internal': 'not for clients' });
+  response.end(JSON.stringify(body));
+}
+
+function orderService(request: IncomingMessage, response: ServerResponse, body: string): void {
+  const url = request.url ?? '';
+  if (url === '/health/live') return answer(response, 200, { status: 'live' });
+  received.push({ method: request.method ?? '', url, headers: request.headers, body });
+  const problem = (status: number, code: string) =>
+    answer(response, status, { status, code }, 'application/problem+json');
+  if (url.startsWith('/api/sales/unknown-')) return problem(404, 'SALE_NOT_FOUND');
+  if (url.startsWith('/api/sales/gone-')) return problem(409, 'SOLD_OUT');
+  if (url.startsWith('/api/sales/slow-')) {
+    setTimeout(() => answer(response, 202, {}), UPSTREAM_TIMEOUT_MS * 5).unref();
+    return;
+  }
+  if (request.method === 'POST' && url === '/api/admin/sales') {
+    return answer(response, 201, { id: 'sale-1', ...JSON.parse(body) });
+  }
+  if (request.method === 'POST' && url.endsWith('/orders')) {
+    response.setHeader('location', '/api/orders/o-1');
+    return answer(response, 202, {
+      orderId: 'o-1',
+      status: 'PENDING',
+      statusUrl: '/api/orders/o-1',
+    });
+  }
+  return answer(response, 200, { url });
+}
+
+let stub: Server;
+let gatewayA: RunningService;
+let gatewayB: RunningService;
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  const port = await listen(probe);
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function startGateway(upstreamPort: number, devTokens: boolean): Promise<RunningService> {
+  const env = serviceEnv(serviceSpec('gateway'), endpoints);
+  env.PORT = String(await freePort());
+  env.LOG_LEVEL = 'warn';
+  env.ORDER_SERVICE_URL = `http://127.0.0.1:${upstreamPort}`;
+  env.JWT_SECRET = SECRET;
+  env.UPSTREAM_TIMEOUT_MS = String(UPSTREAM_TIMEOUT_MS);
+  env.RATE_LIMIT_GLOBAL_RATE = String(GLOBAL_RATE);
+  env.RATE_LIMIT_GLOBAL_BURST = String(GLOBAL_BURST);
+  if (devTokens) env.DEV_TOKEN_ENABLED = 'true';
+  else delete env.DEV_TOKEN_ENABLED;
+  const gateway = startService(serviceSpec('gateway'), env);
+  await waitFor(
+    async () => (await fetch(`http://127.0.0.1:${gateway.port}/health/ready`)).status === 200,
+    `gateway on ${gateway.port} to report ready`,
+    { timeoutMs: 30_000, intervalMs: 100 },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${gateway.output().slice(-3000)}`);
+  });
+  return gateway;
+}
+
+beforeAll(async () => {
+  stub = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => orderService(request, response, body));
+  });
+  const upstreamPort = await listen(stub);
+  [gatewayA, gatewayB] = await Promise.all([
+    startGateway(upstreamPort, true),
+    startGateway(upstreamPort, false),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  for (const gateway of [gatewayA, gatewayB]) {
+    if (gateway && gateway.child.exitCode === null) gateway.child.kill('SIGTERM');
+  }
+  await Promise.all([gatewayA?.exited, gatewayB?.exited]);
+  stub?.closeAllConnections();
+  await new Promise((resolve) => stub?.close(resolve));
+  await redis.quit();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Calling the gateway
+
+interface Call {
+  readonly method?: 'GET' | 'POST';
+  readonly token?: string;
+  readonly json?: unknown;
+  readonly body?: string;
+  readonly headers?: Record<string, string>;
+  readonly gateway?: RunningService;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Record<string, unknown>;
+}
+
+async function call(path: string, options: Call = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  const port = (options.gateway ?? gatewayA).port;
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: options.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+const tokenFor = (userId: string, role: Role = 'user') => codec.sign({ userId, role });
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** What a problem answer is judged on; compared with `problem(status, code)`. */
+function summary(answer: Answer) {
+  return {
+    status: answer.status,
+    code: answer.body.code,
+    problemJson: (answer.headers.get('content-type') ?? '').includes('application/problem+json'),
+    carriesRequestId: answer.body.requestId === answer.headers.get('x-request-id'),
+  };
+}
+
+/** A problem from the gateway itself; one relayed from the stub carries no request id. */
+const problem = (status: number, code: string, from: 'gateway' | 'upstream' = 'gateway') => ({
+  status,
+  code,
+  problemJson: true,
+  carriesRequestId: from === 'gateway',
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('the bad-input matrix: every client mistake is a 4xx problem, never a 5xx', () => {
+  const user = () => tokenFor(uniqueName('user'));
+  const orders = () => `/api/sales/${uniqueName('sale')}/orders`;
+
+  const cases: [string, () => [string, Call], number, string][] = [
+    ['no token', () => [orders(), { json: {} }], 401, 'UNAUTHORIZED'],
+    [
+      'an expired token',
+      () => [
+        orders(),
+        { json: {}, token: codec.sign({ userId: 'u-1', role: 'user' }, nowSeconds() - 3600) },
+      ],
+      401,
+      'UNAUTHORIZED',
+    ],
+    [
+      'a token signed with another key',
+      () => [
+        orders(),
+        {
+          json: {},
+          token: new JwtCodec('some-other-secret-that-is-long-enough').sign({
+            userId: 'u-1',
+            role: 'admin',
+          }),
+        },
+      ],
+      401,
+      'UNAUTHORIZED',
+    ],
+    [
+      'alg none',
+      () => [
+        orders(),
+        {
+          json: {},
+          token: `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u-1', role: 'admin', iss: 'seckill', exp: nowSeconds() + 600 })}.`,
+        },
+      ],
+      401,
+      'UNAUTHORIZED',
+    ],
+    [
+      'malformed JSON',
+      () => [
+        orders(),
+        { token: user(), body: '{"quantity":', headers: { 'content-type': 'application/json' } },
+      ],
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'a wrong content type',
+      () => [
+        orders(),
+        { token: user(), body: 'quantity=1', headers: { 'content-type': 'text/plain' } },
+      ],
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'a form body',
+      () => [
+        orders(),
+        {
+          token: user(),
+          body: 'quantity=1',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        },
+      ],
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'an oversize body',
+      () => [orders(), { token: user(), json: { quantity: 1, pad: 'x'.repeat(5000) } }],
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'a negative quantity',
+      () => [orders(), { token: user(), json: { quantity: -1 } }],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a huge quantity',
+      () => [orders(), { token: user(), json: { quantity: 1e12 } }],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a quantity of the wrong type',
+      () => [orders(), { token: user(), json: { quantity: '1' } }],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'an unknown field',
+      () => [orders(), { token: user(), json: { quantity: 1, userId: 'someone-else' } }],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a body that is not an object',
+      () => [orders(), { token: user(), json: [1, 2] }],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a malformed sale id',
+      () => ['/api/sales/%7Bsale%3A1%7D/orders', { token: user(), json: {} }],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a malformed Idempotency-Key',
+      () => [orders(), { token: user(), json: {}, headers: { 'idempotency-key': 'has spaces' } }],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a malformed order id',
+      () => ['/api/orders/a.b', { token: user() }],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['an order without a token', () => ['/api/orders/o-1', {}], 401, 'UNAUTHORIZED'],
+    [
+      'a sale created by a user',
+      () => ['/api/admin/sales', { token: user(), json: {} }],
+      403,
+      'FORBIDDEN',
+    ],
+    [
+      'an invalid sale',
+      () => [
+        '/api/admin/sales',
+        {
+          token: tokenFor('admin-1', 'admin'),
+          json: { name: 'x', price: 1, stock: 0, startsAt: 'soon', endsAt: 'later' },
+        },
+      ],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'an invalid dev-token request',
+      () => ['/api/auth/dev-token', { json: { userId: 'has spaces', role: 'root' } }],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['an unknown route', () => ['/api/nowhere', {}], 404, 'NOT_FOUND'],
+  ];
+
+  it.each(cases)('%s', async (_label, request, status, code) => {
+    const [path, options] = request();
+    const answer = await call(path, options);
+    expect(summary(answer)).toEqual(problem(status, code));
+  });
+
+  it('lists each wrong field in errors', async () => {
+    const answer = await call(orders(), {
+      token: user(),
+      json: { quantity: 0, userId: 'someone-else' },
+    });
+    expect(summary(answer)).toEqual(problem(400, 'VALIDATION_FAILED'));
+    expect(answer.body.errors).toEqual([
+      { path: 'quantity', message: expect.any(String) },
+      { path: 'userId', message: 'unknown field' },
+    ]);
+  });
+
+  it('relays an unknown sale as order-service answered it', async () => {
+    const saleId = uniqueName('unknown');
+    const answer = await call(`/api/sales/${saleId}/orders`, { token: user(), json: {} });
+    expect(summary(answer)).toEqual(problem(404, 'SALE_NOT_FOUND', 'upstream'));
+    expect(summary(await call(`/api/sales/${saleId}`))).toEqual(
+      problem(404, 'SALE_NOT_FOUND', 'upstream'),
+    );
+    expect(answer.headers.get('x-internal')).toBeNull();
+  });
+
+  it('never let a rejected request reach order-service', () => {
+    expect(received.filter((r) => !r.url.includes('/unknown-'))).toEqual([]);
+  });
+});
+
+describe('dev tokens', () => {
+  it('signs a token when enabled, one the gateway then accepts', async () => {
+    const issued = await call('/api/auth/dev-token', { json: { userId: 'alice', role: 'admin' } });
+    expect(issued.status).toBe(200);
+    expect(Object.keys(issued.body)).toEqual(['token']);
+    expect(codec.verify(String(issued.body.token))).toEqual({ userId: 'alice', role: 'admin' });
+  });
+
+  it('does not exist when disabled', async () => {
+    const answer = await call('/api/auth/dev-token', {
+      json: { userId: 'alice' },
+      gateway: gatewayB,
+    });
+    expect(summary(answer)).toEqual(problem(404, 'NOT_FOUND'));
+  });
+});
+
+describe('forwarding to order-service', () => {
+  it('passes the token, idempotency key, request id and trace context; relays the answer', async () => {
+    const saleId = uniqueName('sale');
+    const token = tokenFor('u-forward');
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const answer = await call(`/api/sales/${saleId}/orders`, {
+      token,
+      json: { quantity: 2 },
+      headers: { 'idempotency-key': 'key-1', traceparent, 'x-request-id': 'e2e-forward-1' },
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({
+      orderId: 'o-1',
+      status: 'PENDING',
+      statusUrl: '/api/orders/o-1',
+    });
+    expect(answer.headers.get('location')).toBe('/api/orders/o-1');
+    expect(answer.headers.get('x-request-id')).toBe('e2e-forward-1');
+    expect(answer.headers.get('ratelimit-limit')).toBe('3');
+    expect(answer.headers.get('ratelimit-remaining')).toBe('2');
+    expect(answer.headers.get('x-internal')).toBeNull();
+
+    const [forwarded] = received.filter((r) => r.url === `/api/sales/${saleId}/orders`);
+    expect(forwarded).toMatchObject({
+      method: 'POST',
+      body: '{"quantity":2}',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'idempotency-key': 'key-1',
+        'x-request-id': 'e2e-forward-1',
+        traceparent,
+        'content-type': 'application/json',
+      },
+    });
+  });
+
+  it('forwards the body as validated, defaults applied', async () => {
+    const saleId = uniqueName('sale');
+    const answer = await call(`/api/sales/${saleId}/orders`, {
+      method: 'POST',
+      token: tokenFor('u-2'),
+    });
+    expect(answer.status).toBe(202);
+    expect(received.find((r) => r.url === `/api/sales/${saleId}/orders`)?.body).toBe(
+      '{"quantity":1}',
+    );
+  });
+
+  it('forwards a sale from an admin, and public and owner reads', async () => {
+    const sale = {
+      name: 'Phone',
+      price: 99_900,
+      stock: 10,
+      startsAt: '2030-01-01T00:00:00Z',
+      endsAt: '2030-01-01T01:00:00Z',
+    };
+    const created = await call('/api/admin/sales', { token: tokenFor('a-1', 'admin'), json: sale });
+    expect(created).toMatchObject({ status: 201, body: { ...sale, perUserLimit: 1 } });
+    expect((await call('/api/sales/s-1')).body).toEqual({ url: '/api/sales/s-1' });
+    const order = await call('/api/orders/o-1', { token: tokenFor('u-1') });
+    expect(order).toMatchObject({ status: 200, body: { url: '/api/orders/o-1' } });
+  });
+
+  it('answers 503 UPSTREAM_UNAVAILABLE when order-service is too slow', async () => {
+    const answer = await call(`/api/sales/${uniqueName('slow')}/orders`, {
+      token: tokenFor('u-slow'),
+      json: {},
+    });
+    expect(summary(answer)).toEqual(problem(503, 'UPSTREAM_UNAVAILABLE'));
+    expect(answer.headers.get('retry-after')).toBe('1');
+  });
+
+  it('serves the OpenAPI document, and every route in it exists', async () => {
+    const docs = await call('/api/docs');
+    expect(docs.status).toBe(200);
+    const paths = docs.body.paths as Record<string, Record<string, unknown>>;
+    expect(Object.keys(paths).length).toBeGreaterThanOrEqual(6);
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const method of Object.keys(operations)) {
+        const answer = await call(path.replace(/\{\w+\}/g, 'x'), {
+          method: method.toUpperCase() as 'GET' | 'POST',
+        });
+        expect({ route: `${method} ${path}`, code: answer.body.code }).not.toEqual({
+          route: `${method} ${path}`,
+          code: 'NOT_FOUND',
+        });
+      }
+    }
+  });
+});
+
+describe('token buckets', () => {
+  it("answers 429 with Retry-After once a user's bucket is empty", async () => {
+    const saleId = uniqueName('sale');
+    const token = tokenFor(uniqueName('eager'));
+    const statuses: number[] = [];
+    let limited: Answer | undefined;
+    for (let i = 0; i < 5; i += 1) {
+      const answer = await call(`/api/sales/${saleId}/orders`, { token, json: {} });
+      statuses.push(answer.status);
+      if (answer.status === 429) limited = answer;
+    }
+    expect(statuses).toEqual([202, 202, 202, 429, 429]);
+    expect(summary(limited!)).toEqual(problem(429, 'RATE_LIMITED'));
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited!.headers.get('ratelimit-limit')).toBe('3');
+    expect(limited!.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(limited!.headers.get('ratelimit-reset'))).toBeGreaterThanOrEqual(1);
+    expect(reaching(saleId)).toBe(3);
+  });
+
+  it('two gateway instances together never exceed the global rate of a sale', async () => {
+    const saleId = uniqueName('sale');
+    const serverTime = async () => {
+      const [seconds, micros] = await redis.time();
+      return Number(seconds) + Number(micros) / 1e6;
+    };
+    const start = await serverTime();
+    const answers = await Promise.all(
+      Array.from({ length: 80 }, (_, i) =>
+        call(`/api/sales/${saleId}/orders`, {
+          token: tokenFor(`crowd-${i}`),
+          json: {},
+          gateway: i % 2 === 0 ? gatewayA : gatewayB,
+        }),
+      ),
+    );
+    const end = await serverTime();
+    const accepted = answers.filter((a) => a.status === 202).length;
+    const limited = answers.filter((a) => a.status === 429);
+    expect(accepted + limited.length).toBe(answers.length);
+    expect(accepted).toBeGreaterThanOrEqual(GLOBAL_BURST);
+    expect(accepted).toBeLessThanOrEqual(Math.floor(GLOBAL_BURST + GLOBAL_RATE * (end - start)));
+    expect(reaching(saleId)).toBe(accepted);
+    expect(limited[0]?.body.detail).toContain('this sale');
+    expect(limited[0]?.headers.get('ratelimit-limit')).toBe(String(GLOBAL_BURST));
+  });
+});
+
+describe('the sold-out fast path', () => {
+  const buy = (saleId: string, gateway = gatewayA) =>
+    call(`/api/sales/${saleId}/orders`, {
+      token: tokenFor(uniqueName('buyer')),
+      json: {},
+      gateway,
+    });
+
+  it("remembers order-service's 409 SOLD_OUT and answers it without calling again", async () => {
+    const saleId = uniqueName('gone');
+    expect(summary(await buy(saleId))).toEqual(problem(409, 'SOLD_OUT', 'upstream'));
+    expect(reaching(saleId)).toBe(1);
+    for (let i = 0; i < 3; i += 1)
+      expect(summary(await buy(saleId))).toEqual(problem(409, 'SOLD_OUT'));
+    expect(reaching(saleId)).toBe(1);
+
+    // Stock came back: the next purchase goes to order-service again.
+    await redis.publish('seckill:stock', JSON.stringify({ saleId, soldOut: false }));
+    await waitFor(async () => {
+      await buy(saleId);
+      return reaching(saleId) > 1;
+    }, 'the gateway to forward purchases again');
+  });
+
+  it('learns a sold-out sale from the stock channel, on every instance', async () => {
+    const saleId = uniqueName('sale');
+    await redis.publish('seckill:stock', JSON.stringify({ saleId, soldOut: true }));
+    for (const gateway of [gatewayA, gatewayB]) {
+      await waitFor(
+        async () => (await buy(saleId, gateway)).status === 409,
+        'the gateway to answer 409 by itself',
+      );
+    }
+    const before = reaching(saleId);
+    expect(summary(await buy(saleId, gatewayB))).toEqual(problem(409, 'SOLD_OUT'));
+    expect(reaching(saleId)).toBe(before);
+
+    await redis.publish('seckill:stock', JSON.stringify({ saleId, soldOut: false }));
+    await waitFor(async () => (await buy(saleId)).status === 202, 'purchases to be forwarded');
+  });
+});
+
+describe('when order-service is down', () => {
+  beforeAll(async () => {
+    stub.closeAllConnections();
+    await new Promise((resolve) => stub.close(resolve));
+  });
+
+  it('answers 503 UPSTREAM_UNAVAILABLE and reports not ready', async () => {
+    const answer = await call(`/api/sales/${uniqueName('sale')}/orders`, {
+      token: tokenFor('u-down'),
+      json: {},
+    });
+    expect(summary(answer)).toEqual(problem(503, 'UPSTREAM_UNAVAILABLE'));
+    const ready = await call('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ checks: { 'order-service': { status: 'down' } } });
+  });
+
+  it('still answers client mistakes with a 4xx', async () => {
+    expect(summary(await call(`/api/sales/x/orders`, { json: {} }))).toEqual(
+      problem(401, 'UNAUTHORIZED'),
+    );
+  });
+});
