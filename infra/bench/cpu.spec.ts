@@ -51,7 +51,12 @@ describe('labelOf', () => {
 });
 
 describe('cpuShares', () => {
-  const proc = (label: string, ticks: number, startTicks = 100) => ({ label, ticks, startTicks });
+  const proc = (label: string, ticks: number, startTicks = 100, ppid = 1) => ({
+    label,
+    ticks,
+    startTicks,
+    ppid,
+  });
 
   it('turns per-pid tick deltas into percent of one core per label, largest first', () => {
     const before = {
@@ -60,7 +65,7 @@ describe('cpuShares', () => {
       procs: new Map([
         [1, proc('gateway', 100)],
         [2, proc('redis', 50)],
-        [3, proc('other', 10)], // exits
+        [3, proc('other', 10, 100, 99)], // exits; its parent is not watched
         [4, proc('other', 500, 200)], // replaced by pid 4 reused below
       ]),
     };
@@ -138,7 +143,7 @@ describe('machine-wide CPU', () => {
 
   it('reports what the machine did beyond the processes seen as unaccounted', () => {
     const procs = (ticks: number) =>
-      new Map([[1, { label: 'gateway (bench)', ticks, startTicks: 1 }]]);
+      new Map([[1, { label: 'gateway (bench)', ticks, startTicks: 1, ppid: 0 }]]);
     const before = { uptimeSec: 10, procs: procs(100), machineBusy: 5000 };
     const after = { uptimeSec: 11, procs: procs(180), machineBusy: 5130 };
     expect(cpuShares(before, after, 1)).toEqual([
@@ -146,5 +151,32 @@ describe('machine-wide CPU', () => {
       { label: 'unaccounted', percent: 50 },
     ]);
     expect(disturbance(cpuShares(before, after, 1))).toBe('unaccounted 50%');
+  });
+});
+
+describe('reaped children', () => {
+  it('count for the parent, less what they used before the phase', () => {
+    const p = (label: string, ticks: number, ppid: number) => ({
+      label,
+      ticks,
+      startTicks: 1,
+      ppid,
+    });
+    // pid 10 (redis) forks pid 11 (a snapshot) that has used 30 ticks; during the phase the fork
+    // uses 50 more and exits; redis reaps it, so its children counter grows by all 80.
+    const before = {
+      uptimeSec: 10,
+      machineBusy: null,
+      procs: new Map([
+        [10, p('redis', 100, 1)],
+        [11, p('redis (AOF rewrite / snapshot)', 30, 10)],
+      ]),
+    };
+    const after = {
+      uptimeSec: 11,
+      machineBusy: null,
+      procs: new Map([[10, p('redis', 100 + 20 + 80, 1)]]),
+    };
+    expect(cpuShares(before, after, 1)).toEqual([{ label: 'redis', percent: 70 }]); // 20 own + 50 of the fork
   });
 });

@@ -70,9 +70,16 @@ export function labelOf(argv: readonly string[], comm: string): string | null {
 export interface CpuSnapshot {
   /** Seconds since boot (/proc/uptime) when the snapshot was taken. */
   readonly uptimeSec: number;
-  readonly procs: ReadonlyMap<number, { label: string; ticks: number; startTicks: number }>;
+  readonly procs: ReadonlyMap<number, ProcEntry>;
   /** Busy ticks of the whole machine (/proc/stat: user + nice + system + steal), or null. */
   readonly machineBusy: number | null;
+}
+
+export interface ProcEntry {
+  readonly label: string;
+  readonly ticks: number;
+  readonly startTicks: number;
+  readonly ppid: number;
 }
 
 /** user + nice + system + steal of the `cpu` line of /proc/stat (irq and softirq left out). */
@@ -86,7 +93,7 @@ export function parseMachineBusy(procStat: string): number | null {
 
 /** Every process's CPU ticks right now. `overrides` labels given pids (the driver, a bench gateway). */
 export function cpuSnapshot(overrides: ReadonlyMap<number, string> = new Map()): CpuSnapshot {
-  const procs = new Map<number, { label: string; ticks: number; startTicks: number }>();
+  const procs = new Map<number, ProcEntry>();
   let uptimeSec = 0;
   let entries: string[] = [];
   let machineBusy: number | null = null;
@@ -112,7 +119,7 @@ export function cpuSnapshot(overrides: ReadonlyMap<number, string> = new Map()):
     }
     if (!stat) continue;
     const label = overrides.get(stat.pid) ?? labelOf(argv, stat.comm) ?? 'other';
-    procs.set(stat.pid, { label, ticks: stat.ticks, startTicks: stat.startTicks });
+    procs.set(stat.pid, { label, ticks: stat.ticks, startTicks: stat.startTicks, ppid: stat.ppid });
   }
   return { uptimeSec, procs, machineBusy };
 }
@@ -124,7 +131,7 @@ export const TICKS_PER_SECOND = 100;
  * Percent of one core used per label between two snapshots, largest first, zeros dropped.
  * Counted per pid: a process in both snapshots counts its delta; one that started in between
  * counts all its ticks; one that exited in between counts for its parent once reaped (see
- * ProcStat.ticks). What the machine as a whole was busy beyond that (children not reaped yet,
+ * ProcStat.ticks), less what it had used before the phase. What the machine as a whole was busy beyond that (children not reaped yet,
  * orphans, hypervisor steal) is the label `unaccounted`.
  */
 export function cpuShares(
@@ -142,8 +149,16 @@ export function cpuShares(
     if (then && then.startTicks === now.startTicks) delta = now.ticks - then.ticks;
     else if (now.startTicks >= startedAfter) delta = now.ticks;
     else continue; // missed by the first snapshot: its past cannot be told from this phase
-    if (delta > 0) byLabel.set(now.label, (byLabel.get(now.label) ?? 0) + delta);
+    byLabel.set(now.label, (byLabel.get(now.label) ?? 0) + delta);
   }
+  // A child that was running at the first snapshot and was reaped since moved its whole CPU time
+  // into its parent's children counters: take back the part spent before the phase.
+  for (const [pid, then] of before.procs) {
+    if (after.procs.has(pid)) continue;
+    const parent = after.procs.get(then.ppid);
+    if (parent) byLabel.set(parent.label, (byLabel.get(parent.label) ?? 0) - then.ticks);
+  }
+  for (const [label, ticks] of byLabel) if (ticks <= 0) byLabel.delete(label);
   if (before.machineBusy !== null && after.machineBusy !== null) {
     const seen = [...byLabel.values()].reduce((a, b) => a + b, 0);
     const rest = after.machineBusy - before.machineBusy - seen;
