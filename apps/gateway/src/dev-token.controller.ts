@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { JwtCodec } from '@seckill/auth';
 import { type DevTokenRequest, devTokenRequest } from '@seckill/contracts';
 import { ServiceLogger } from '@seckill/observability';
-import { Zod } from './validation';
+import { Zod } from '@seckill/service-kit';
 
 /**
  * Signs a token for whoever asks: how a local shop and the load tests get users. Registered only

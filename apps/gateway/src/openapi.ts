@@ -8,7 +8,7 @@ import {
   placeOrderResponse,
   saleResponse,
 } from '@seckill/contracts';
-import { resourceId } from './validation';
+import { resourceId } from '@seckill/service-kit';
 
 /**
  * The OpenAPI 3.1 document of the gateway's public API, served at GET /api/docs. The schemas

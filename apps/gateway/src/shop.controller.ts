@@ -11,13 +11,18 @@ import {
   ProblemCode,
 } from '@seckill/contracts';
 import { MetricsRegistry } from '@seckill/observability';
-import { ProblemException } from '@seckill/service-kit';
-import { Authenticated, CurrentPrincipal } from './auth';
+import {
+  Authenticated,
+  CurrentPrincipal,
+  ProblemException,
+  RequestHeader,
+  resourceId,
+  Zod,
+} from '@seckill/service-kit';
 import { isSoldOutAnswer, UpstreamAnswer } from './forwarding';
 import { OrderServiceClient } from './order-service.client';
 import { rateLimited, rateLimitHeaders, SaleRateLimiter } from './rate-limit';
 import { SoldOutSales } from './sold-out';
-import { RequestHeader, resourceId, Zod } from './validation';
 
 const saleIdParam = Zod.named('saleId', resourceId);
 const orderIdParam = Zod.named('orderId', resourceId);

@@ -8,7 +8,7 @@ import { AdmissionScript, RedisConnection, RedisModule } from '@seckill/redis';
 import { ORDER_SERVICE_CONFIG, OrderServiceConfig, SERVICE } from './config';
 import { OrderDatabase } from './database';
 import { CATALOGUE_EVENTS, ProducedEvents } from './events';
-import { AuthGuard } from './http/auth';
+import { AuthGuard } from '@seckill/service-kit';
 import { AdmissionService } from './orders/admission.service';
 import { HotPathRedis } from './orders/hot-path-redis';
 import { OrderHandoff } from './orders/order-handoff';

@@ -1,6 +1,6 @@
 import { createSaleRequest, idempotencyKeyHeader, placeOrderRequest } from '@seckill/contracts';
-import { ProblemException } from '@seckill/service-kit';
-import { isResourceId, Zod } from './validation';
+import { ProblemException, Zod } from '@seckill/service-kit';
+import { isResourceId } from './validation';
 
 function problemOf(run: () => unknown): ProblemException {
   try {

@@ -8,9 +8,8 @@ import {
   type PlaceOrderResponse,
   ProblemCode,
 } from '@seckill/contracts';
-import { ProblemException } from '@seckill/service-kit';
-import { Authenticated, CurrentPrincipal } from '../http/auth';
-import { isResourceId, Zod } from '../http/validation';
+import { Authenticated, CurrentPrincipal, ProblemException, Zod } from '@seckill/service-kit';
+import { isResourceId } from '../http/validation';
 import { AdmissionService } from './admission.service';
 import { OrderQueries } from './order-queries';
 

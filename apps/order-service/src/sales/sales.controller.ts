@@ -5,9 +5,8 @@ import {
   ProblemCode,
   type SaleResponse,
 } from '@seckill/contracts';
-import { ProblemException } from '@seckill/service-kit';
-import { Authenticated } from '../http/auth';
-import { isResourceId, Zod } from '../http/validation';
+import { Authenticated, ProblemException, Zod } from '@seckill/service-kit';
+import { isResourceId } from '../http/validation';
 import { SalesService } from './sales.service';
 
 @Controller('api')

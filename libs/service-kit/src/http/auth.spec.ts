@@ -3,7 +3,7 @@ import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { JwtCodec } from '@seckill/auth';
-import { ProblemException } from '@seckill/service-kit';
+import { ProblemException } from '../problem';
 import { Authenticated, AuthGuard } from './auth';
 
 const SECRET = 'a-test-secret-that-is-long-enough-1234';

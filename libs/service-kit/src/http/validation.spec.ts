@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createSaleRequest, placeOrderRequest } from '@seckill/contracts';
-import { ProblemException } from '@seckill/service-kit';
+import { ProblemException } from '../problem';
 import { fieldErrors, resourceId, Zod } from './validation';
 
 function problemOf(fn: () => unknown): ProblemException {

@@ -2,7 +2,7 @@ import { createParamDecorator, ExecutionContext, PipeTransform } from '@nestjs/c
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ProblemCode } from '@seckill/contracts';
-import { ProblemException } from '@seckill/service-kit';
+import { ProblemException } from '../problem';
 
 /**
  * One wrong field of a request. `path` is the dotted path of a body field ('' is the body
