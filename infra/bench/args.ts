@@ -301,3 +301,38 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
     },
   };
 }
+
+/**
+ * The front door of `npm run load` and `npm run bench`: parses the arguments, prints the usage
+ * for help (exit 0) or for a usage error with its message (exit 2). Returns the command to run,
+ * or the exit code when there is nothing to run.
+ */
+export function parseCommandLine<C extends { readonly kind: string }>(
+  name: string,
+  usage: string,
+  parse: (argv: readonly string[]) => C,
+  argv: readonly string[],
+): Exclude<C, { readonly kind: 'help' }> | number {
+  let command: C;
+  try {
+    command = parse(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${name}: ${err.message}\n\n${usage}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  return command as Exclude<C, { readonly kind: 'help' }>;
+}
+
+/** Progress lines to stdout. */
+export function lineLogger(): (line: string) => void {
+  return (line) => {
+    process.stdout.write(`${line}\n`);
+  };
+}

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as prettier from 'prettier';
-import { BENCH_DEFAULTS, UsageError, parseBenchArgs } from '../bench/args';
+import { BENCH_DEFAULTS, lineLogger, parseCommandLine, parseBenchArgs } from '../bench/args';
 import { stopAllChildren } from '../bench/children';
 import { runHotPathBench } from '../bench/hot-path-bench';
 import { formatMarkdown, formatReport, replaceSection } from '../bench/report';
@@ -46,23 +46,9 @@ Options:
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let command;
-  try {
-    command = parseBenchArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`bench: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const log = (line: string): void => {
-    process.stdout.write(`${line}\n`);
-  };
+  const command = parseCommandLine('bench', USAGE, parseBenchArgs, argv);
+  if (typeof command === 'number') return command;
+  const log = lineLogger();
   const onSignal = (): void => {
     void stopAllChildren().then(() => process.exit(130));
   };

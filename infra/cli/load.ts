@@ -5,7 +5,13 @@
  * TypeScript (see load-tests/README.md for why not k6, and how a scenario maps to k6).
  */
 import * as path from 'node:path';
-import { HOT_PATH_DEFAULTS, type HotPathOptions, UsageError, parseLoadArgs } from '../bench/args';
+import {
+  HOT_PATH_DEFAULTS,
+  type HotPathOptions,
+  lineLogger,
+  parseCommandLine,
+  parseLoadArgs,
+} from '../bench/args';
 import { ApiError } from '../bench/shop-api';
 import { repoRoot } from '../local/infra-paths';
 
@@ -41,23 +47,9 @@ The gateway needs DEV_TOKEN_ENABLED=true (the local runner sets it). Start the s
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let command;
-  try {
-    command = parseLoadArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`load: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const log = (line: string): void => {
-    process.stdout.write(`${line}\n`);
-  };
+  const command = parseCommandLine('load', USAGE, parseLoadArgs, argv);
+  if (typeof command === 'number') return command;
+  const log = lineLogger();
   try {
     const scenario = (await import(
       path.join(repoRoot(), 'load-tests', 'hot-path.ts')
