@@ -265,24 +265,29 @@ export async function runHotPathBench(
       });
     };
 
-    // 1. The HTTP ceiling: the same requests (as for the sold-out run) to a bare server.
+    // The ceiling servers answer the same requests (as for the sold-out run) on one port.
+    const startCeiling = (kind: 'node' | 'fastify', label: string, logName: string) =>
+      startChild({
+        label,
+        cmd: process.execPath,
+        args: [
+          '-r',
+          '@swc-node/register',
+          path.join(root, 'infra/bench/ceiling-server.ts'),
+          '--port',
+          String(PORTS.ceiling),
+          ...(kind === 'fastify' ? ['--kind', 'fastify'] : []),
+        ],
+        env: process.env,
+        cwd: root,
+        logFile: path.join(runDir, logName),
+        readyUrl: `http://${HOST}:${PORTS.ceiling}/`,
+      });
+
+    // 1. The HTTP ceiling: a bare node:http server.
     log('');
     log(`HTTP ceiling: bare node:http server on :${PORTS.ceiling}`);
-    const ceilingServer = await startChild({
-      label: 'ceiling server',
-      cmd: process.execPath,
-      args: [
-        '-r',
-        '@swc-node/register',
-        path.join(root, 'infra/bench/ceiling-server.ts'),
-        '--port',
-        String(PORTS.ceiling),
-      ],
-      env: process.env,
-      cwd: root,
-      logFile: path.join(runDir, 'ceiling-server.log'),
-      readyUrl: `http://${HOST}:${PORTS.ceiling}/`,
-    });
+    const ceilingServer = await startCeiling('node', 'ceiling server', 'ceiling-server.log');
     report.ceiling = await flatOut(
       'HTTP ceiling (bare node:http)',
       `http://${HOST}:${PORTS.ceiling}`,
@@ -294,23 +299,7 @@ export async function runHotPathBench(
     // 1b. For reference: the same on a bare Fastify route (the framework floor).
     log('');
     log(`framework floor (reference): bare Fastify route on :${PORTS.ceiling}`);
-    const fastifyServer = await startChild({
-      label: 'fastify floor',
-      cmd: process.execPath,
-      args: [
-        '-r',
-        '@swc-node/register',
-        path.join(root, 'infra/bench/ceiling-server.ts'),
-        '--port',
-        String(PORTS.ceiling),
-        '--kind',
-        'fastify',
-      ],
-      env: process.env,
-      cwd: root,
-      logFile: path.join(runDir, 'fastify-floor.log'),
-      readyUrl: `http://${HOST}:${PORTS.ceiling}/`,
-    });
+    const fastifyServer = await startCeiling('fastify', 'fastify floor', 'fastify-floor.log');
     report.framework = await flatOut(
       'framework floor (bare Fastify, reference)',
       `http://${HOST}:${PORTS.ceiling}`,

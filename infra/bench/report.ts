@@ -242,15 +242,7 @@ export function formatReport(r: BenchReport): string {
     const knee = findKnee(r.accepted);
     lines.push('');
     lines.push('accepted path, stepping connections (closed model):');
-    const rows = httpRows(r.accepted, c).map((row, i) => {
-      const marks = [
-        i === knee.kneeIndex ? 'knee' : '',
-        i === knee.operatingIndex ? 'operating point' : '',
-      ]
-        .filter(Boolean)
-        .join(', ');
-      return [row[0] + (marks ? ` (${marks})` : ''), ...row.slice(1)];
-    });
+    const rows = markKnee(httpRows(r.accepted, c), knee, (marks) => ` (${marks})`);
     lines.push(formatTable(HTTP_HEADER, rows));
     lines.push(
       `saturation: ${knee.maxRps.toFixed(0)} req/s (${ratio(knee.maxRps, c)} of the ceiling)`,
@@ -329,15 +321,7 @@ export function formatMarkdown(r: BenchReport): string {
   if (http.length) out.push(mdTable(HTTP_HEADER, httpRows(http, c), HTTP_NUMERIC), '');
   if (r.accepted.length) {
     const knee = findKnee(r.accepted);
-    const rows = httpRows(r.accepted, c).map((row, i) => {
-      const marks = [
-        i === knee.kneeIndex ? 'knee' : '',
-        i === knee.operatingIndex ? 'operating point' : '',
-      ]
-        .filter(Boolean)
-        .join(', ');
-      return [row[0] + (marks ? ` (**${marks}**)` : ''), ...row.slice(1)];
-    });
+    const rows = markKnee(httpRows(r.accepted, c), knee, (marks) => ` (**${marks}**)`);
     out.push(
       'Accepted path, stepping connections (closed model):',
       '',
@@ -428,4 +412,21 @@ export function replaceSection(doc: string, section: string): string {
 /** Zero counts for every outcome (a starting point for HttpFigure.counts). */
 export function zeroCounts(): Record<Outcome, number> {
   return Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+}
+
+/** Labels the knee and the operating point in the first cell of the accepted-path rows. */
+function markKnee(
+  rows: string[][],
+  knee: Knee,
+  format: (marks: string) => string,
+): string[][] {
+  return rows.map((row, i) => {
+    const marks = [
+      i === knee.kneeIndex ? 'knee' : '',
+      i === knee.operatingIndex ? 'operating point' : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return [(row[0] ?? '') + (marks ? format(marks) : ''), ...row.slice(1)];
+  });
 }
