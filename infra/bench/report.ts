@@ -415,11 +415,7 @@ export function zeroCounts(): Record<Outcome, number> {
 }
 
 /** Labels the knee and the operating point in the first cell of the accepted-path rows. */
-function markKnee(
-  rows: string[][],
-  knee: Knee,
-  format: (marks: string) => string,
-): string[][] {
+function markKnee(rows: string[][], knee: Knee, format: (marks: string) => string): string[][] {
   return rows.map((row, i) => {
     const marks = [
       i === knee.kneeIndex ? 'knee' : '',
