@@ -17,6 +17,7 @@ export class InventoryServiceModule {
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: SERVICE,
           create: (adapter) => new InventoryDatabase({ adapter }),
+          messaging: {},
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
         KafkaModule.forConsumer({

@@ -20,6 +20,8 @@ import {
   DLQ_HEADER,
   EventContext,
   EventPublisher,
+  HandlerScope,
+  InMemoryConsumerStore,
   KafkaConsumerRunner,
   NonRetriableError,
   RetriableError,
@@ -78,13 +80,20 @@ function order(orderId: string): TestEvent {
 function runnerFor(
   groupId: string,
   handle: (event: TestEvent, context: EventContext) => Promise<void>,
+  store = new InMemoryConsumerStore(),
 ) {
   return new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('it'), {
     groupId,
     registry,
     deadLetterTopic,
     backoff: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50 },
-    handlers: [{ event: TestOrderCreated, handle }],
+    store,
+    handlers: [
+      {
+        event: TestOrderCreated,
+        handle: (event: TestEvent, scope: HandlerScope) => handle(event, scope.context),
+      },
+    ],
   });
 }
 

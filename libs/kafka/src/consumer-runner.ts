@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import {
+  createEvent,
   EnvelopeOf,
   EventDefinition,
   EventEnvelope,
@@ -10,7 +11,8 @@ import {
 import { MetricsRegistry, runWithCorrelation, ServiceLogger } from '@seckill/observability';
 import { deadLetterRecord } from './dead-letter';
 import { BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, NonRetriableError } from './errors';
-import { EventPublisher, HEADER } from './publisher';
+import { ConsumerStore, Outbox, OutboxEntry } from './consumer-store';
+import { EventPublisher, HEADER, toRecord } from './publisher';
 
 export interface EventContext {
   readonly topic: string;
@@ -21,15 +23,31 @@ export interface EventContext {
   readonly consumerGroup: string;
 }
 
+/**
+ * What a handler works with: the open transaction (the service's Prisma transaction client),
+ * the outbox for its follow-up events, and where the event came from. The runner has already
+ * recorded the event in the inbox in `tx`; a redelivered event never reaches the handler.
+ */
+export interface HandlerScope<Tx = unknown> {
+  readonly tx: Tx;
+  readonly outbox: Outbox;
+  readonly context: EventContext;
+}
+
 /** One handler per event (type and version), named after it: `OrderCreatedIntegrationEventHandler`. */
-export interface IntegrationEventHandler<D extends EventDefinition = EventDefinition> {
+export interface IntegrationEventHandler<
+  D extends EventDefinition = EventDefinition,
+  Tx = unknown,
+> {
   readonly event: D;
-  handle(event: EnvelopeOf<D>, context: EventContext): Promise<void>;
+  handle(event: EnvelopeOf<D>, scope: HandlerScope<Tx>): Promise<void>;
 }
 
 export interface ConsumerRunnerOptions {
   readonly groupId: string;
   readonly handlers: readonly IntegrationEventHandler[];
+  /** The service's database: inbox, effects and outbox in one transaction. */
+  readonly store: ConsumerStore;
   readonly backoff?: BackoffPolicy;
   readonly registry?: EventRegistry;
   /** Read a new group's topics from the start, so nothing published before it joined is missed. */
@@ -40,7 +58,7 @@ export interface ConsumerRunnerOptions {
 
 class ShutdownInProgress extends Error {}
 
-type Outcome = 'processed' | 'dead_lettered';
+type Outcome = 'processed' | 'duplicate' | 'dead_lettered';
 
 /**
  * The one consumer loop of the shop. For each message, in partition order:
@@ -226,9 +244,12 @@ export class KafkaConsumerRunner {
         consumerGroup: this.options.groupId,
       };
       try {
-        await handler.handle(event as never, context);
-        this.logger.debug({ eventId: event.eventId, type: event.type, attempt }, 'event handled');
-        return 'processed';
+        const outcome = await this.applyInTransaction(handler, event, context);
+        this.logger.debug(
+          { eventId: event.eventId, type: event.type, attempt, outcome },
+          'event handled',
+        );
+        return outcome;
       } catch (error) {
         const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         if (error instanceof NonRetriableError) {
@@ -249,6 +270,27 @@ export class KafkaConsumerRunner {
         await where.heartbeat();
       }
     }
+  }
+
+  /** Inbox row, effect and follow-up events in one transaction; a redelivery changes nothing. */
+  private async applyInTransaction(
+    handler: IntegrationEventHandler,
+    event: EventEnvelope,
+    context: EventContext,
+  ): Promise<'processed' | 'duplicate'> {
+    const { store } = this.options;
+    const origin = { topic: context.topic, partition: context.partition, offset: context.offset };
+    const entries: OutboxEntry[] = [];
+    const outcome = await store.transaction(async (tx) => {
+      entries.length = 0; // a retried transaction starts again
+      const fresh = await store.recordInbox(tx, context.consumerGroup, [{ event, origin }]);
+      if (!fresh.has(event.eventId)) return 'duplicate' as const;
+      await handler.handle(event as never, { tx, outbox: collectInto(entries), context });
+      if (entries.length > 0) await store.appendOutbox(tx, entries);
+      return 'processed' as const;
+    });
+    if (entries.length > 0 && outcome === 'processed') store.outboxCommitted();
+    return outcome;
   }
 
   private async deadLetter(
@@ -276,6 +318,24 @@ export class KafkaConsumerRunner {
       'event sent to the dead-letter topic',
     );
   }
+}
+
+function collectInto(entries: OutboxEntry[]): Outbox {
+  return {
+    add<TType extends string, TPayload>(
+      definition: EventDefinition<TType, TPayload>,
+      payload: TPayload,
+    ): EventEnvelope<TType, TPayload> {
+      const event = createEvent(definition, payload);
+      const record = toRecord(definition, event);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(record.headers ?? {})) {
+        if (typeof value === 'string') headers[name] = value;
+      }
+      entries.push({ topic: definition.topic, event, headers });
+      return event;
+    },
+  };
 }
 
 function headerText(message: KafkaMessage, name: string): string | undefined {

@@ -3,6 +3,8 @@ export * from './errors';
 export * from './publisher';
 export * from './provisioning';
 export * from './consumer-runner';
+export * from './consumer-store';
+export * from './in-memory-consumer-store';
 export * from './dead-letter';
 export * from './kafka.module';
 export * from './outbox-relay';

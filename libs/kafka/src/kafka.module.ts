@@ -19,6 +19,7 @@ import {
   IntegrationEventHandler,
   KafkaConsumerRunner,
 } from './consumer-runner';
+import { ConsumerStore } from './consumer-store';
 import { BackoffPolicy } from './errors';
 import { EventPublisher } from './publisher';
 
@@ -129,6 +130,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
 
 export interface ConsumerModuleOptions {
   readonly groupId: string;
+  /** Handler classes; the service's `ConsumerStore` (PersistenceModule provides it) is injected too. */
   readonly handlers: readonly Type<IntegrationEventHandler>[];
   readonly backoff?: BackoffPolicy;
 }
@@ -164,6 +166,7 @@ export class KafkaModule {
             ServiceLogger,
             MetricsRegistry,
             ReadinessRegistry,
+            ConsumerStore,
             ...options.handlers,
           ],
           useFactory: (
@@ -171,11 +174,13 @@ export class KafkaModule {
             logger: ServiceLogger,
             metrics: MetricsRegistry,
             readiness: ReadinessRegistry,
+            store: ConsumerStore,
             ...handlers: IntegrationEventHandler[]
           ) =>
             new ConsumerHost(connection, logger, metrics, readiness, {
               groupId: options.groupId,
               handlers,
+              store,
               backoff: options.backoff,
             }),
         },

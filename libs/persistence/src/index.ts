@@ -16,3 +16,5 @@ export {
 } from './migrations/migrator';
 // The NestJS wiring (another engineer's file): a service's client, readiness probe and shutdown.
 export * from './persistence.module';
+export * from './messaging/prisma-consumer-store';
+export * from './messaging/prisma-outbox-store';

@@ -1,16 +1,26 @@
 import {
+  BeforeApplicationShutdown,
   DynamicModule,
   Global,
   Inject,
   Injectable,
   Module,
+  OnApplicationBootstrap,
   OnApplicationShutdown,
+  Provider,
   Type,
 } from '@nestjs/common';
 import type { PrismaPg } from '@prisma/adapter-pg';
-import { ServiceLogger } from '@seckill/observability';
+import { ConsumerStore, KafkaConnection, OutboxRelay } from '@seckill/kafka';
+import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { ReadinessRegistry } from '@seckill/service-kit';
 import { createPgAdapter } from './connection';
+import {
+  PrismaConsumerStore,
+  type SqlExecutor,
+  type TransactionalClient,
+} from './messaging/prisma-consumer-store';
+import { PrismaOutboxStore } from './messaging/prisma-outbox-store';
 import { pingDatabase } from './readiness';
 
 /** What the module needs of a service's generated Prisma client. */
@@ -26,6 +36,18 @@ export interface PersistenceModuleOptions<T extends PrismaClientLike> {
   readonly poolSize?: number;
   readonly applicationName: string;
   readonly create: (adapter: PrismaPg) => T;
+  /**
+   * The service consumes events and/or writes follow-up events to its `outbox_events` table:
+   * provides the `ConsumerStore` the consumer runner needs and runs the outbox relay onto the
+   * service's Kafka producer (KafkaModule.forRoot must be imported too).
+   */
+  readonly messaging?: MessagingOptions;
+}
+
+export interface MessagingOptions {
+  /** Pause between relay runs when the outbox is drained (a commit wakes it at once). */
+  readonly relayIntervalMs?: number;
+  readonly relayBatchSize?: number;
 }
 
 const DATABASE_CLIENT = Symbol('DatabaseClient');
@@ -38,6 +60,57 @@ class DatabaseLifecycle implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.client.$disconnect();
   }
+}
+
+/** The relay of a service's `outbox_events` table; starts with the app, stops before the producer. */
+export class OutboxRelayHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly relay: OutboxRelay;
+  readonly store: PrismaOutboxStore<SqlExecutor>;
+
+  constructor(
+    client: TransactionalClient,
+    kafka: KafkaConnection,
+    logger: ServiceLogger,
+    metrics: MetricsRegistry,
+    options: MessagingOptions,
+  ) {
+    this.store = new PrismaOutboxStore(client);
+    this.relay = new OutboxRelay(this.store, kafka.publisher, logger, metrics, {
+      name: 'outbox',
+      intervalMs: options.relayIntervalMs ?? 500,
+      batchSize: options.relayBatchSize ?? 500,
+      publishTimeoutMs: 5_000,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}
+
+function messagingProviders(options: MessagingOptions): Provider[] {
+  return [
+    {
+      provide: OutboxRelayHost,
+      inject: [DATABASE_CLIENT, KafkaConnection, ServiceLogger, MetricsRegistry],
+      useFactory: (
+        client: TransactionalClient,
+        kafka: KafkaConnection,
+        logger: ServiceLogger,
+        metrics: MetricsRegistry,
+      ) => new OutboxRelayHost(client, kafka, logger, metrics, options),
+    },
+    {
+      provide: ConsumerStore,
+      inject: [DATABASE_CLIENT, OutboxRelayHost],
+      useFactory: (client: TransactionalClient, host: OutboxRelayHost) =>
+        new PrismaConsumerStore(client, { onOutboxCommitted: () => host.relay.wake() }),
+    },
+  ];
 }
 
 /**
@@ -70,8 +143,9 @@ export class PersistenceModule {
         },
         { provide: options.client, useExisting: DATABASE_CLIENT },
         DatabaseLifecycle,
+        ...(options.messaging ? messagingProviders(options.messaging) : []),
       ],
-      exports: [options.client],
+      exports: [options.client, ...(options.messaging ? [ConsumerStore, OutboxRelayHost] : [])],
     };
   }
 }

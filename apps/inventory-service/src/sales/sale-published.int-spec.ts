@@ -9,17 +9,18 @@ import {
   SalePublishedV1,
   type TopicName,
 } from '@seckill/contracts';
-import { type EventContext, EventPublisher, KafkaConsumerRunner } from '@seckill/kafka';
+import { EventPublisher, type HandlerScope, KafkaConsumerRunner } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import {
   applyMigrations,
   createDatabase,
   createPgAdapter,
   dropDatabase,
+  PrismaConsumerStore,
   uniqueDatabaseName,
 } from '@seckill/persistence';
 import { committedOffset, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
-import { InventoryDatabase } from '../database';
+import { InventoryDatabase, type InventoryTransaction } from '../database';
 import { SalePublishedIntegrationEventHandler } from './sale-published.handler';
 
 /**
@@ -60,7 +61,7 @@ beforeAll(async () => {
     databaseUrl,
   });
   db = new InventoryDatabase({ adapter: createPgAdapter(databaseUrl, { poolSize: 4 }) });
-  handler = new SalePublishedIntegrationEventHandler(db, logger);
+  handler = new SalePublishedIntegrationEventHandler(logger);
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
@@ -85,11 +86,14 @@ function runner(groupId: string): KafkaConsumerRunner {
     groupId,
     registry: new EventRegistry([TestSalePublished]),
     deadLetterTopic,
+    store: new PrismaConsumerStore(db),
     handlers: [
       {
         event: TestSalePublished,
-        handle: (event: EnvelopeOf<typeof TestSalePublished>, context: EventContext) =>
-          handler.handle(event, context),
+        handle: (
+          event: EnvelopeOf<typeof TestSalePublished>,
+          scope: HandlerScope<InventoryTransaction>,
+        ) => handler.handle(event, scope),
       },
     ],
   });
@@ -156,20 +160,20 @@ it('creates the stock row exactly once, however often the event is delivered', a
 });
 
 it('keeps the first stock row when another event names the same sale', async () => {
+  const groupId = uniqueName('inventory-service-it');
   const first = salePublished(10);
   const other = createEvent(TestSalePublished, { ...first.payload, stock: 99 });
-  const context = {
-    topic,
-    partition: 0,
-    offset: '0',
-    attempt: 1,
-    consumerGroup: uniqueName('inventory-service-it'),
-  };
-  await handler.handle(first, context);
-  await handler.handle(other, { ...context, offset: '1' });
+  await publisher.publish(TestSalePublished, first);
+  await publisher.publish(TestSalePublished, other);
+  const consumer = runner(groupId);
+  await consumer.start();
+  await waitFor(
+    async () => (await db.inboxEvent.count({ where: { consumerGroup: groupId } })) >= 2,
+    'both events to be applied',
+  );
+  await consumer.stop();
   expect(await db.saleStock.findUnique({ where: { saleId: first.payload.saleId } })).toMatchObject({
     initialStock: 10,
     available: 10,
   });
-  expect(await db.inboxEvent.count({ where: { consumerGroup: context.consumerGroup } })).toBe(2);
 });
