@@ -68,6 +68,7 @@ describe('isSoldOutAnswer', () => {
 
   it.each([
     ['another conflict', 409, '{"code":"LIMIT_REACHED"}'],
+    ['fewer units left than asked (still selling)', 409, '{"code":"INSUFFICIENT_STOCK"}'],
     ['another status', 404, '{"code":"SOLD_OUT"}'],
     ['a body that is not JSON', 409, 'sold out'],
     ['a JSON null', 409, 'null'],

@@ -175,9 +175,12 @@ export const openApiDocument = {
           '202': json('Accepted: follow statusUrl', 'PlaceOrderResponse', rateLimitHeaders),
           '400': invalid,
           '401': unauthorized,
-          '403': problemAnswer('The purchase is refused (SALE_NOT_OPEN, LIMIT_REACHED)'),
+          '403': problemAnswer('SALE_NOT_OPEN: before or after the sale window'),
           '404': problemAnswer('SALE_NOT_FOUND'),
-          '409': problemAnswer('SOLD_OUT (answered by the gateway once it knows)'),
+          '409': problemAnswer(
+            'SOLD_OUT (answered by the gateway once it knows), INSUFFICIENT_STOCK (fewer units ' +
+              'left than asked), LIMIT_REACHED (the per-user limit)',
+          ),
           '413': tooLarge,
           '415': notJson,
           '429': problemAnswer('RATE_LIMITED: the sale or the caller is over its rate', {

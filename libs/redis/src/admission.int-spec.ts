@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { testEndpoints } from '@seckill/testing';
+import { testEndpoints, waitFor } from '@seckill/testing';
 import {
   type AdmissionRequest,
   AdmissionScript,
@@ -163,13 +163,32 @@ describe('the admission script', () => {
     expect(await redis.get(saleKeys(saleId).stock)).toBe('8');
   });
 
-  it('refuses more than what is left without taking any', async () => {
+  it('refuses more than what is left without taking any, and without calling it sold out', async () => {
     const saleId = await sale({ stock: 2, perUserLimit: 5 });
-    expect(await script.admit(request(saleId, 'u-1', { quantity: 3 }))).toEqual({
-      outcome: 'SOLD_OUT',
-      remainingStock: 2,
-    });
-    expect(await redis.get(saleKeys(saleId).stock)).toBe('2');
+    const subscriber = redis.duplicate();
+    const signals: string[] = [];
+    await subscriber.subscribe(STOCK_CHANNEL);
+    subscriber.on('message', (_channel, message) => signals.push(message));
+    try {
+      expect(await script.admit(request(saleId, 'u-1', { quantity: 3 }))).toEqual({
+        outcome: 'INSUFFICIENT_STOCK',
+        remainingStock: 2,
+      });
+      expect(await redis.get(saleKeys(saleId).stock)).toBe('2');
+      // The two units are still for sale: a smaller order takes them, and only then does the
+      // sale announce that it is sold out.
+      expect(await script.admit(request(saleId, 'u-1', { quantity: 2 }))).toMatchObject({
+        outcome: 'ACCEPTED',
+        remainingStock: 0,
+      });
+      expect(await script.admit(request(saleId, 'u-2', { quantity: 1 }))).toEqual({
+        outcome: 'SOLD_OUT',
+      });
+      await waitFor(() => signals.length > 0, 'the sold-out signal');
+      expect(signals.map((m) => JSON.parse(m) as unknown)).toEqual([{ saleId, soldOut: true }]);
+    } finally {
+      subscriber.disconnect();
+    }
   });
 
   it('knows no sale that was never loaded', async () => {

@@ -11,7 +11,8 @@ describe('parseAdmissionReply', () => {
     [['NOT_FOUND'], { outcome: 'NOT_FOUND' }],
     [['NOT_OPEN', 'NOT_STARTED'], { outcome: 'NOT_OPEN', reason: 'NOT_STARTED' }],
     [['NOT_OPEN', 'ENDED'], { outcome: 'NOT_OPEN', reason: 'ENDED' }],
-    [['SOLD_OUT', 0], { outcome: 'SOLD_OUT', remainingStock: 0 }],
+    [['SOLD_OUT', 0], { outcome: 'SOLD_OUT' }],
+    [['INSUFFICIENT_STOCK', 2], { outcome: 'INSUFFICIENT_STOCK', remainingStock: 2 }],
     [['LIMIT_REACHED', 1, 1], { outcome: 'LIMIT_REACHED', bought: 1, limit: 1 }],
   ])('reads %j', (reply, result) => {
     expect(parseAdmissionReply(reply)).toEqual(result);

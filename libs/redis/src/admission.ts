@@ -10,7 +10,8 @@ import { STOCK_CHANNEL } from './stock-channel';
  *   sale exists?           no  → NOT_FOUND
  *   key seen before?       yes → REPLAYED (the first answer, whatever happened since)
  *   window open?           no  → NOT_OPEN (NOT_STARTED | ENDED)
- *   stock >= quantity?     no  → SOLD_OUT
+ *   stock left?            no  → SOLD_OUT
+ *   stock >= quantity?     no  → INSUFFICIENT_STOCK (some left, fewer than asked: not sold out)
  *   bought + qty <= limit? no  → LIMIT_REACHED
  *   → DECRBY stock, HINCRBY buyers, order summary, order index, idempotency answer (24 h),
  *     XADD the order.created record to the sale's outbox stream, PUBLISH sold-out at 0
@@ -45,8 +46,11 @@ if now >= tonumber(meta[2]) then
 end
 local quantity = tonumber(ARGV[2])
 local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
+if stock <= 0 then
+  return {'SOLD_OUT', 0}
+end
 if stock < quantity then
-  return {'SOLD_OUT', stock}
+  return {'INSUFFICIENT_STOCK', stock}
 end
 local bought = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
 local limit = tonumber(meta[3])
@@ -97,7 +101,8 @@ export type AdmissionResult =
   | { readonly outcome: 'REPLAYED'; readonly answer: string }
   | { readonly outcome: 'NOT_FOUND' }
   | { readonly outcome: 'NOT_OPEN'; readonly reason: 'NOT_STARTED' | 'ENDED' }
-  | { readonly outcome: 'SOLD_OUT'; readonly remainingStock: number }
+  | { readonly outcome: 'SOLD_OUT' }
+  | { readonly outcome: 'INSUFFICIENT_STOCK'; readonly remainingStock: number }
   | { readonly outcome: 'LIMIT_REACHED'; readonly bought: number; readonly limit: number };
 
 /** How long the first answer to an Idempotency-Key is remembered. */
@@ -170,6 +175,8 @@ export function parseAdmissionReply(reply: unknown): AdmissionResult {
     case 'NOT_OPEN':
       return { outcome, reason: first === 'ENDED' ? 'ENDED' : 'NOT_STARTED' };
     case 'SOLD_OUT':
+      return { outcome };
+    case 'INSUFFICIENT_STOCK':
       return { outcome, remainingStock: Number(first) };
     case 'LIMIT_REACHED':
       return { outcome, bought: Number(first), limit: Number(second) };

@@ -116,12 +116,13 @@ export function rejection(
         result.reason === 'ENDED' ? 'The sale has ended.' : 'The sale has not started yet.',
       );
     case 'SOLD_OUT':
+      return new ProblemException(409, ProblemCode.SoldOut, 'The sale is sold out.');
+    case 'INSUFFICIENT_STOCK':
+      // Its own code: the gateway marks a sale sold out on SOLD_OUT, and this one is not.
       return new ProblemException(
         409,
-        ProblemCode.SoldOut,
-        result.remainingStock > 0
-          ? `Only ${result.remainingStock} left; ${order.quantity} requested.`
-          : 'The sale is sold out.',
+        ProblemCode.InsufficientStock,
+        `Only ${result.remainingStock} left; ${order.quantity} requested.`,
       );
     case 'LIMIT_REACHED':
       return new ProblemException(

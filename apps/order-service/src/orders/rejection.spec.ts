@@ -18,11 +18,11 @@ describe('rejection', () => {
       'SALE_NOT_OPEN',
       'The sale has ended.',
     ],
-    [{ outcome: 'SOLD_OUT', remainingStock: 0 } as const, 409, 'SOLD_OUT', 'The sale is sold out.'],
+    [{ outcome: 'SOLD_OUT' } as const, 409, 'SOLD_OUT', 'The sale is sold out.'],
     [
-      { outcome: 'SOLD_OUT', remainingStock: 1 } as const,
+      { outcome: 'INSUFFICIENT_STOCK', remainingStock: 1 } as const,
       409,
-      'SOLD_OUT',
+      'INSUFFICIENT_STOCK',
       'Only 1 left; 2 requested.',
     ],
     [

@@ -84,6 +84,8 @@ export const idempotencyKeyHeader = z
 /** Stable `code` values of problem responses on the hot path. */
 export const ProblemCode = {
   SoldOut: 'SOLD_OUT',
+  /** Some stock is left, fewer units than asked for: the sale is NOT sold out. */
+  InsufficientStock: 'INSUFFICIENT_STOCK',
   LimitReached: 'LIMIT_REACHED',
   SaleNotOpen: 'SALE_NOT_OPEN',
   SaleNotFound: 'SALE_NOT_FOUND',
