@@ -236,7 +236,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help')
     return { kind: 'help' };
   const [what, ...rest] = argv;
-  if (what !== 'hot-path') throw new UsageError(`unknown benchmark "${what}" (known: hot-path)`);
+  if (what !== 'hot-path')
+    throw new UsageError(`unknown benchmark "${what}" (known: hot-path, drain)`);
   const { values, flags, positional } = parseOptions(
     rest,
     [

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- hot-path [options] | --help
+ * npm run bench -- hot-path | drain [options] | --help
  *
  * The design brief's performance figures, each as a ratio to a ceiling measured in the same run
  * on the same machine (see infra/bench/hot-path-bench.ts and docs/benchmarks.md).
@@ -9,12 +9,21 @@ import * as path from 'node:path';
 import * as prettier from 'prettier';
 import { BENCH_DEFAULTS, lineLogger, parseCommandLine, parseBenchArgs } from '../bench/args';
 import { stopAllChildren } from '../bench/children';
+import {
+  DRAIN_DOC_MARKERS,
+  DRAIN_USAGE,
+  formatDrainMarkdown,
+  formatDrainReport,
+  parseDrainArgs,
+  runDrainBench,
+} from '../bench/drain-bench';
 import { runHotPathBench } from '../bench/hot-path-bench';
 import { formatMarkdown, formatReport, replaceSection } from '../bench/report';
 import { repoRoot } from '../local/infra-paths';
 
 const d = BENCH_DEFAULTS;
 const USAGE = `Usage: npm run bench -- hot-path [options]
+       npm run bench -- drain [options]    (the consumer rate cap; drain --help)
 
 Measures, in one run with one load driver (autocannon):
   the HTTP ceiling (a bare node:http server; a bare Fastify route for reference), the
@@ -45,7 +54,48 @@ Options:
   --update-docs            write this run's figures into docs/benchmarks.md
 `;
 
+async function writeDocSection(
+  section: string,
+  markers?: { readonly begin: string; readonly end: string },
+): Promise<string> {
+  const file = path.join(repoRoot(), 'docs', 'benchmarks.md');
+  const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const updated = replaceSection(doc, section, markers);
+  // Formatted as `npm run format:check` wants it (tables aligned).
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  fs.writeFileSync(file, await prettier.format(updated, { ...config, filepath: file }));
+  return path.relative(process.cwd(), file);
+}
+
+/** npm run bench -- drain: the consumer's rate cap and backlog drain (infra/bench/drain-bench.ts). */
+async function drainMain(argv: readonly string[]): Promise<number> {
+  const command = parseCommandLine(
+    'bench',
+    DRAIN_USAGE,
+    (args) =>
+      args.includes('--help') || args.includes('-h')
+        ? ({ kind: 'help' } as const)
+        : ({ kind: 'drain', options: parseDrainArgs(args) } as const),
+    argv,
+  );
+  if (typeof command === 'number') return command;
+  const log = lineLogger();
+  const report = await runDrainBench(command.options, log);
+  log('');
+  log(formatDrainReport(report));
+  if (command.options.updateDocs) {
+    const invocation = `npm run bench -- drain ${argv.join(' ')}`.trim();
+    const file = await writeDocSection(
+      formatDrainMarkdown(report, invocation, new Date()),
+      DRAIN_DOC_MARKERS,
+    );
+    log(`\nfigures written to ${file}`);
+  }
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'drain') return drainMain(argv.slice(1));
   const command = parseCommandLine('bench', USAGE, parseBenchArgs, argv);
   if (typeof command === 'number') return command;
   const log = lineLogger();
@@ -61,14 +111,9 @@ async function main(argv: readonly string[]): Promise<number> {
   log('='.repeat(100));
   log(formatReport(report));
   if (command.options.updateDocs) {
-    const file = path.join(repoRoot(), 'docs', 'benchmarks.md');
-    const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-    const updated = replaceSection(doc, formatMarkdown(report));
-    // Formatted as `npm run format:check` wants it (tables aligned).
-    const config = (await prettier.resolveConfig(file)) ?? {};
-    fs.writeFileSync(file, await prettier.format(updated, { ...config, filepath: file }));
+    const file = await writeDocSection(formatMarkdown(report));
     log('');
-    log(`figures written to ${path.relative(process.cwd(), file)}`);
+    log(`figures written to ${file}`);
   }
   return 0;
 }

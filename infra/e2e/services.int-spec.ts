@@ -19,7 +19,7 @@ const EXPECTED_CHECKS: Record<string, string[]> = {
   'inventory-service': ['kafka', 'postgres'],
   'payment-service': ['kafka', 'postgres'],
   'logistics-service': ['kafka', 'postgres'],
-  'notification-service': ['kafka', 'postgres'],
+  'notification-service': ['kafka', 'notification-feed', 'postgres'],
 };
 
 beforeAll(async () => {
@@ -32,6 +32,7 @@ beforeAll(async () => {
     env.LOG_LEVEL = 'info';
     if (spec.name === 'gateway') {
       env.ORDER_SERVICE_URL = `http://127.0.0.1:${serviceSpec('order-service').port + PORT_OFFSET}`;
+      env.NOTIFICATION_SERVICE_URL = `http://127.0.0.1:${serviceSpec('notification-service').port + PORT_OFFSET}`;
     }
     running.push(startService(spec, env));
   }

@@ -83,11 +83,20 @@ export function serviceEnv(svc: ServiceSpec, endpoints: InfraEndpoints): Record<
   if (svc.usesKafka) env.KAFKA_BROKERS = endpoints.kafkaBrokers.join(',');
   if (svc.name === 'gateway') {
     env.ORDER_SERVICE_URL = `http://127.0.0.1:${serviceSpec('order-service').port}`;
+    env.NOTIFICATION_SERVICE_URL = `http://127.0.0.1:${serviceSpec('notification-service').port}`;
     env.JWT_SECRET = LOCAL_JWT_SECRET;
     // A local shop hands out tokens (POST /api/auth/dev-token) so people and load tests can buy.
     env.DEV_TOKEN_ENABLED = 'true';
   }
-  // order-service verifies every token again, with the gateway's secret.
-  if (svc.name === 'order-service') env.JWT_SECRET = LOCAL_JWT_SECRET;
+  // order-service and notification-service verify every token again, with the gateway's secret.
+  if (svc.name === 'order-service' || svc.name === 'notification-service') {
+    env.JWT_SECRET = LOCAL_JWT_SECRET;
+  }
+  // The simulated payment provider's knobs, spelled out so a local shop shows what it simulates.
+  if (svc.name === 'payment-service') {
+    env.PAYMENT_LATENCY_MS = '50';
+    env.PAYMENT_FAILURE_RATE = '0.05';
+    env.PAYMENT_TIMEOUT_RATE = '0.02';
+  }
   return env;
 }

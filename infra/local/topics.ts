@@ -1,8 +1,25 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { DEFAULT_TOPIC_PARTITIONS } from '@seckill/contracts';
+import { DEFAULT_TOPIC_PARTITIONS, retryTopicSpecs, TOPIC_CATALOGUE } from '@seckill/contracts';
 import { provisionTopics, ProvisionResult } from '@seckill/kafka';
 
-/** Creates (or grows) every catalogue topic on the given cluster; idempotent. */
+/**
+ * The shop's consumer groups (each service consumes as its own name); each has its own retry
+ * topics, so that one group never sees another's retries.
+ */
+export const SHOP_CONSUMER_GROUPS = [
+  'inventory-service',
+  'payment-service',
+  'logistics-service',
+  'notification-service',
+  'order-service',
+] as const;
+
+/** Every topic the shop needs: the catalogue, and the retry topics of every consumer group. */
+export function shopTopics() {
+  return [...TOPIC_CATALOGUE, ...retryTopicSpecs(SHOP_CONSUMER_GROUPS)];
+}
+
+/** Creates (or grows) every catalogue and retry topic on the given cluster; idempotent. */
 export async function provisionAllTopics(
   brokers: readonly string[],
   log: (line: string) => void,
@@ -16,7 +33,7 @@ export async function provisionAllTopics(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const result = await provisionTopics(admin, { partitions, log });
+    const result = await provisionTopics(admin, { partitions, log, topics: shopTopics() });
     log(
       `topics: ${result.created.length} created, ${result.grown.length} grown, ${result.unchanged.length} already present`,
     );

@@ -28,6 +28,7 @@ describe('gateway configuration', () => {
       RATE_LIMIT_USER_BURST: 3,
       UPSTREAM_TIMEOUT_MS: 2000,
       UPSTREAM_CONNECTIONS: 64,
+      NOTIFICATION_SERVICE_URL: 'http://127.0.0.1:3005',
     });
   });
 

@@ -17,6 +17,13 @@ export const configSchema = z.object({
   ...redisConfig,
   ...authConfig,
   ...httpUpstreamConfig('ORDER_SERVICE_URL'),
+  /**
+   * notification-service, for /api/users/me/notifications (+ /stream). Defaulted, unlike
+   * order-service: the shop sells without it, so it is not part of the gateway's readiness.
+   */
+  NOTIFICATION_SERVICE_URL: httpUpstreamConfig(
+    'NOTIFICATION_SERVICE_URL',
+  ).NOTIFICATION_SERVICE_URL.default('http://127.0.0.1:3005'),
   /** Whole deadline of one forwarded request: waiting for a socket, connecting, the answer. */
   UPSTREAM_TIMEOUT_MS: z.coerce
     .number({ message: 'must be a number of milliseconds' })

@@ -6,6 +6,8 @@ import { GatewayConfig } from './config';
 import { DevTokenController } from './dev-token.controller';
 import { DocsController } from './docs.controller';
 import { JsonBodiesOnly } from './json-bodies';
+import { NotificationServiceClient } from './notification-service.client';
+import { NotificationsController } from './notifications.controller';
 import { OrderServiceClient } from './order-service.client';
 import { SaleRateLimiter } from './rate-limit';
 import { ShopController } from './shop.controller';
@@ -16,6 +18,7 @@ import { GATEWAY_CONFIG } from './tokens';
 export function gatewayControllers(config: Pick<GatewayConfig, 'DEV_TOKEN_ENABLED'>): Type[] {
   return [
     ShopController,
+    NotificationsController,
     DocsController,
     ...(config.DEV_TOKEN_ENABLED ? [DevTokenController] : []),
   ];
@@ -33,6 +36,7 @@ export class GatewayModule {
         { provide: JwtCodec, useValue: new JwtCodec(config.JWT_SECRET) },
         JsonBodiesOnly,
         OrderServiceClient,
+        NotificationServiceClient,
         SaleRateLimiter,
         SoldOutSales,
         {

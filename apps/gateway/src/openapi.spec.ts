@@ -38,6 +38,8 @@ describe('the OpenAPI document', () => {
       'GET /api/docs',
       'GET /api/orders/{orderId}',
       'GET /api/sales/{saleId}',
+      'GET /api/users/me/notifications',
+      'GET /api/users/me/notifications/stream',
       'POST /api/admin/sales',
       'POST /api/auth/dev-token',
       'POST /api/sales/{saleId}/orders',

@@ -3,10 +3,15 @@ import {
   createSaleRequest,
   devTokenRequest,
   idempotencyKeyHeader,
+  lastEventIdHeader,
+  notificationItem,
+  notificationsResponse,
   orderResponse,
   placeOrderRequest,
   placeOrderResponse,
   saleResponse,
+  NOTIFICATIONS_DEFAULT_LIMIT,
+  NOTIFICATIONS_MAX_LIMIT,
 } from '@seckill/contracts';
 import { resourceId } from '@seckill/service-kit';
 
@@ -79,6 +84,11 @@ const unavailable = problemAnswer(
   { 'Retry-After': header('Seconds') },
 );
 
+const notificationsUnavailable = problemAnswer(
+  'UPSTREAM_UNAVAILABLE: notification-service (or its live feed) is not available; retry',
+  { 'Retry-After': header('Seconds') },
+);
+
 const idParameter = (name: string, description: string) => ({
   name,
   in: 'path',
@@ -107,6 +117,8 @@ export const openApiDocument = {
       PlaceOrderRequest: schemaOf(placeOrderRequest, 'input'),
       PlaceOrderResponse: schemaOf(placeOrderResponse, 'output'),
       Order: schemaOf(orderResponse, 'output'),
+      Notification: schemaOf(notificationItem, 'output'),
+      Notifications: schemaOf(notificationsResponse, 'output'),
       Problem: schemaOf(problem, 'output'),
     },
   },
@@ -130,12 +142,23 @@ export const openApiDocument = {
         summary: 'Create a sale (role admin)',
         operationId: 'createSale',
         security: bearer,
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description:
+              'A retry with the same key answers with the sale the first request created',
+            schema: schemaOf(idempotencyKeyHeader, 'input'),
+          },
+        ],
         requestBody: jsonBody('CreateSaleRequest'),
         responses: {
           '201': json('The sale', 'Sale'),
           '400': invalid,
           '401': unauthorized,
           '403': problemAnswer('FORBIDDEN: the token is not an admin'),
+          '422': problemAnswer('IDEMPOTENCY_KEY_REUSED: the key created a different sale'),
           '413': tooLarge,
           '415': notJson,
           '503': unavailable,
@@ -203,6 +226,61 @@ export const openApiDocument = {
           '401': unauthorized,
           '404': problemAnswer("ORDER_NOT_FOUND (also for another user's order)"),
           '503': unavailable,
+        },
+      },
+    },
+    '/api/users/me/notifications': {
+      get: {
+        summary: "The caller's notifications (one per order and kind), newest first",
+        operationId: 'listNotifications',
+        security: bearer,
+        parameters: [
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'At most this many',
+            // What notificationsQuery enforces on the text of the query string.
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: NOTIFICATIONS_MAX_LIMIT,
+              default: NOTIFICATIONS_DEFAULT_LIMIT,
+            },
+          },
+        ],
+        responses: {
+          '200': json('The notifications', 'Notifications'),
+          '400': invalid,
+          '401': unauthorized,
+          '503': notificationsUnavailable,
+        },
+      },
+    },
+    '/api/users/me/notifications/stream': {
+      get: {
+        summary:
+          "Live feed of the caller's new notifications (Server-Sent Events: `event: notification`, " +
+          '`id:` the notification id, `data:` a Notification; a `: heartbeat` comment every 15 s)',
+        operationId: 'streamNotifications',
+        security: bearer,
+        parameters: [
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description: 'Reconnecting: the notifications after this id are sent first',
+            schema: schemaOf(lastEventIdHeader, 'input'),
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The stream; it stays open until either side ends it',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          '400': invalid,
+          '401': unauthorized,
+          '503': notificationsUnavailable,
         },
       },
     },

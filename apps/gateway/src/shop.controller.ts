@@ -53,6 +53,8 @@ export class ShopController {
   @Post('admin/sales')
   @Authenticated('admin')
   async createSale(
+    @RequestHeader('idempotency-key', Zod.named('Idempotency-Key', idempotencyKeyHeader.optional()))
+    _idempotencyKey: string | undefined,
     @Body(Zod.body(createSaleRequest)) sale: CreateSaleRequest,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,

@@ -3,6 +3,9 @@ import { KafkaModule } from '@seckill/kafka';
 import { PersistenceModule } from '@seckill/persistence';
 import { InventoryServiceConfig, SERVICE } from './config';
 import { InventoryDatabase } from './database';
+import { OrderCancelledIntegrationEventHandler } from './reservations/order-cancelled.handler';
+import { OrderCreatedIntegrationEventHandler } from './reservations/order-created.handler';
+import { PaymentFailedIntegrationEventHandler } from './reservations/payment-failed.handler';
 import { SalePublishedIntegrationEventHandler } from './sales/sale-published.handler';
 
 @Module({})
@@ -22,7 +25,13 @@ export class InventoryServiceModule {
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
         KafkaModule.forConsumer({
           groupId: SERVICE,
-          handlers: [SalePublishedIntegrationEventHandler],
+          maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
+          handlers: [
+            SalePublishedIntegrationEventHandler,
+            OrderCreatedIntegrationEventHandler,
+            PaymentFailedIntegrationEventHandler,
+            OrderCancelledIntegrationEventHandler,
+          ],
         }),
       ],
     };

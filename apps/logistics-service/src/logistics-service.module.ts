@@ -3,6 +3,7 @@ import { KafkaModule } from '@seckill/kafka';
 import { PersistenceModule } from '@seckill/persistence';
 import { LogisticsServiceConfig, SERVICE } from './config';
 import { LogisticsDatabase } from './database';
+import { PaymentSucceededIntegrationEventHandler } from './shipments/payment-succeeded.handler';
 
 @Module({})
 export class LogisticsServiceModule {
@@ -16,8 +17,14 @@ export class LogisticsServiceModule {
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: SERVICE,
           create: (adapter) => new LogisticsDatabase({ adapter }),
+          messaging: {},
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
+        KafkaModule.forConsumer({
+          groupId: SERVICE,
+          maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
+          handlers: [PaymentSucceededIntegrationEventHandler],
+        }),
       ],
     };
   }

@@ -33,6 +33,13 @@ export const configSchema = z.object({
   OUTBOX_STREAM_MIN_AGE_MS: milliseconds(100, 5000),
   /** Pause between runs of the outbox relays (Postgres outbox and Redis streams). */
   OUTBOX_RELAY_INTERVAL_MS: milliseconds(10, 1000),
+  /**
+   * An order still PENDING or RESERVED (not paid) this long after it was accepted is cancelled
+   * (`order.cancelled`, PAYMENT_DEADLINE_EXPIRED) and its stock released. 15 minutes.
+   */
+  ORDER_PAYMENT_DEADLINE_MS: milliseconds(100, 15 * 60 * 1000),
+  /** Pause between sweeps for orders past their payment deadline. */
+  ORDER_DEADLINE_SWEEP_INTERVAL_MS: milliseconds(10, 5000),
 });
 
 export type OrderServiceConfig = z.infer<typeof configSchema>;

@@ -3,7 +3,8 @@ import type { ISocketFactory } from 'kafkajs';
 import { JwtCodec } from '@seckill/auth';
 import { KafkaConnection, KafkaModule } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
-import { PersistenceModule } from '@seckill/persistence';
+import { OrderCancelledV1 } from '@seckill/contracts';
+import { OutboxRelayHost, PersistenceModule } from '@seckill/persistence';
 import { AdmissionScript, RedisConnection, RedisModule } from '@seckill/redis';
 import { ORDER_SERVICE_CONFIG, OrderServiceConfig, SERVICE } from './config';
 import { OrderDatabase } from './database';
@@ -11,6 +12,9 @@ import { CATALOGUE_EVENTS, ProducedEvents } from './events';
 import { AuthGuard } from '@seckill/service-kit';
 import { AdmissionService } from './orders/admission.service';
 import { HotPathRedis } from './orders/hot-path-redis';
+import { DeadlineSweeper } from './lifecycle/deadline-sweeper';
+import { LIFECYCLE_HANDLERS } from './lifecycle/lifecycle.handlers';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { OrderHandoff } from './orders/order-handoff';
 import { OrderQueries } from './orders/order-queries';
 import { OrdersController } from './orders/orders.controller';
@@ -24,6 +28,12 @@ import { SalesService } from './sales/sales.service';
 export interface OrderServiceOverrides {
   readonly events?: ProducedEvents;
   readonly kafkaSocketFactory?: ISocketFactory;
+  /**
+   * Whether the `order-service` group consumes the saga's events (default true). Tests that
+   * drive the service over HTTP only turn it off: the group would join the shared broker's
+   * catalogue topics. The lifecycle handlers have integration tests of their own.
+   */
+  readonly consumeLifecycle?: boolean;
 }
 
 @Module({})
@@ -41,6 +51,9 @@ export class OrderServiceModule {
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: SERVICE,
           create: (adapter) => new OrderDatabase({ adapter }),
+          // The generic relay of outbox_events (sale.published, order.cancelled) and the
+          // consumer's ConsumerStore (inbox, outbox in the handler's transaction).
+          messaging: { relayIntervalMs: config.OUTBOX_RELAY_INTERVAL_MS },
         }),
         KafkaModule.forRoot({
           clientId: SERVICE,
@@ -48,6 +61,16 @@ export class OrderServiceModule {
           socketFactory: overrides.kafkaSocketFactory,
         }),
         RedisModule.forRoot({ url: config.REDIS_URL }),
+        LifecycleModule,
+        ...(overrides.consumeLifecycle === false
+          ? []
+          : [
+              KafkaModule.forConsumer({
+                groupId: SERVICE,
+                handlers: [...LIFECYCLE_HANDLERS],
+                maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
+              }),
+            ]),
       ],
       controllers: [SalesController, OrdersController],
       providers: [
@@ -68,8 +91,21 @@ export class OrderServiceModule {
         },
         {
           provide: OrderQueries,
-          inject: [RedisConnection],
-          useFactory: (redis: RedisConnection) => new OrderQueries(redis.client),
+          inject: [OrderDatabase, RedisConnection],
+          useFactory: (db: OrderDatabase, redis: RedisConnection) =>
+            new OrderQueries(db, redis.client),
+        },
+        {
+          provide: DeadlineSweeper,
+          inject: [OrderDatabase, ServiceLogger, OutboxRelayHost],
+          useFactory: (db: OrderDatabase, logger: ServiceLogger, relay: OutboxRelayHost) =>
+            new DeadlineSweeper(db, logger.child({ component: 'deadline-sweeper' }), {
+              deadlineMs: config.ORDER_PAYMENT_DEADLINE_MS,
+              intervalMs: config.ORDER_DEADLINE_SWEEP_INTERVAL_MS,
+              batchSize: 200,
+              cancelled: OrderCancelledV1,
+              onOutboxCommitted: () => relay.relay.wake(),
+            }),
         },
         {
           provide: OrderHandoff,

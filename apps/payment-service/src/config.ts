@@ -3,11 +3,78 @@ import { databaseConfig, kafkaConfig, serviceBaseConfig } from '@seckill/config'
 
 export const SERVICE = 'payment-service';
 
+const rate = (what: string) =>
+  z.coerce
+    .number({ message: `must be a ${what} rate between 0 and 1` })
+    .min(0, `must be a ${what} rate between 0 and 1`)
+    .max(1, `must be a ${what} rate between 0 and 1`);
+
+const milliseconds = z.coerce
+  .number({ message: 'must be a number of milliseconds' })
+  .int('must be a whole number of milliseconds')
+  .min(0, 'must be 0 or more milliseconds');
+
+/**
+ * The longest one reservation may spend in the provider, all in-handler attempts included. The
+ * calls run inside the consumer's database transaction (30 s timeout), so they must stay well
+ * below it.
+ */
+export const MAX_CAPTURE_BUDGET_MS = 10_000;
+
 /** Every variable payment-service reads; validated before the DI container is built. */
-export const configSchema = z.object({
-  ...serviceBaseConfig,
-  ...databaseConfig,
-  ...kafkaConfig,
-});
+export const configSchema = z
+  .object({
+    ...serviceBaseConfig,
+    ...databaseConfig,
+    ...kafkaConfig,
+    /** How long every provider call takes (the simulated network round trip). */
+    PAYMENT_LATENCY_MS: milliseconds.default(50),
+    /** Share of captures the provider declines for good (→ payment.failed). */
+    PAYMENT_FAILURE_RATE: rate('failure').default(0.05),
+    /** Share of provider calls that time out (transient: retried with the same order id). */
+    PAYMENT_TIMEOUT_RATE: rate('timeout').default(0.02),
+    /** How long a call that times out hangs before the caller gives up on it. */
+    PAYMENT_TIMEOUT_MS: milliseconds.default(500),
+    /** Provider calls per event before the failure goes back to the consumer runner's retries. */
+    PAYMENT_CAPTURE_ATTEMPTS: z.coerce
+      .number({ message: 'must be a number of attempts' })
+      .int('must be a whole number of attempts')
+      .min(1, 'must be between 1 and 10 attempts')
+      .max(10, 'must be between 1 and 10 attempts')
+      .default(3),
+    /** First backoff between in-handler attempts (exponential, full jitter). */
+    PAYMENT_RETRY_DELAY_MS: milliseconds.default(100),
+    /**
+     * Events per consumer transaction. Provider calls run inside it, so a chunk holds its
+     * transaction for about this many provider latencies: kept small.
+     */
+    PAYMENT_BATCH_EVENTS: z.coerce
+      .number({ message: 'must be a number of events' })
+      .int('must be a whole number of events')
+      .min(1, 'must be between 1 and 100 events')
+      .max(100, 'must be between 1 and 100 events')
+      .default(10),
+  })
+  .refine((c) => c.PAYMENT_FAILURE_RATE + c.PAYMENT_TIMEOUT_RATE <= 1, {
+    message: 'plus PAYMENT_FAILURE_RATE must not exceed 1',
+    path: ['PAYMENT_TIMEOUT_RATE'],
+  })
+  .refine((c) => captureBudgetMs(c) <= MAX_CAPTURE_BUDGET_MS, {
+    message: `x (PAYMENT_LATENCY_MS + PAYMENT_TIMEOUT_MS) plus the backoffs must stay within ${MAX_CAPTURE_BUDGET_MS} ms (the calls run inside a database transaction)`,
+    path: ['PAYMENT_CAPTURE_ATTEMPTS'],
+  });
 
 export type PaymentServiceConfig = z.infer<typeof configSchema>;
+
+/** The worst case of one reservation's provider calls: every attempt times out. */
+export function captureBudgetMs(c: {
+  PAYMENT_LATENCY_MS: number;
+  PAYMENT_TIMEOUT_MS: number;
+  PAYMENT_CAPTURE_ATTEMPTS: number;
+  PAYMENT_RETRY_DELAY_MS: number;
+}): number {
+  let backoff = 0;
+  for (let n = 1; n < c.PAYMENT_CAPTURE_ATTEMPTS; n++)
+    backoff += c.PAYMENT_RETRY_DELAY_MS * 2 ** (n - 1);
+  return c.PAYMENT_CAPTURE_ATTEMPTS * (c.PAYMENT_LATENCY_MS + c.PAYMENT_TIMEOUT_MS) + backoff;
+}

@@ -3,6 +3,9 @@ import { KafkaModule } from '@seckill/kafka';
 import { PersistenceModule } from '@seckill/persistence';
 import { PaymentServiceConfig, SERVICE } from './config';
 import { PaymentDatabase } from './database';
+import { InventoryReservedIntegrationEventHandler } from './payments/inventory-reserved.handler';
+import { OrderCancelledIntegrationEventHandler } from './payments/order-cancelled.handler';
+import { PaymentProviderModule } from './payments/payment-provider.module';
 
 @Module({})
 export class PaymentServiceModule {
@@ -16,8 +19,20 @@ export class PaymentServiceModule {
           poolSize: config.DATABASE_POOL_SIZE,
           applicationName: SERVICE,
           create: (adapter) => new PaymentDatabase({ adapter }),
+          messaging: {},
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
+        PaymentProviderModule.register(config),
+        KafkaModule.forConsumer({
+          groupId: SERVICE,
+          maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
+          // The provider call runs inside the transaction: small chunks keep it short.
+          maxBatchEvents: config.PAYMENT_BATCH_EVENTS,
+          handlers: [
+            InventoryReservedIntegrationEventHandler,
+            OrderCancelledIntegrationEventHandler,
+          ],
+        }),
       ],
     };
   }

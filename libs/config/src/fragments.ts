@@ -66,6 +66,11 @@ export const kafkaConfig = {
       (brokers) => brokers.length > 0 && brokers.every((b) => brokerAddress.test(b)),
       'must be a comma-separated list of host:port',
     ),
+  /** The consumer's processing-rate cap (peak shaving); the source document's DB capacity. */
+  CONSUMER_MAX_EVENTS_PER_SECOND: z.coerce
+    .number({ message: 'must be a number of events per second' })
+    .positive('must be a positive number of events per second')
+    .default(1000),
 };
 
 export function httpUpstreamConfig<K extends string>(name: K) {

@@ -21,8 +21,11 @@ export const Topic = {
 
 export type TopicName = (typeof Topic)[keyof typeof Topic];
 
+/** A consumer group's retry topic (see `retryTopic`). */
+export type RetryTopicName = `seckill.retry.${string}`;
+
 export interface TopicSpec {
-  readonly name: TopicName;
+  readonly name: TopicName | RetryTopicName;
   /** What the message key is; it decides which events keep their relative order. */
   readonly key: 'orderId' | 'saleId' | 'original key';
   readonly retentionMs: number;
@@ -105,6 +108,46 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
       'Events that failed validation or exhausted their retries, with the reason and origin in headers.',
   },
 ];
+
+/**
+ * The consumer runner's retry delays (the brief's 1 s, 5 s, 30 s): a failed event waits on the
+ * retry topic of the step, then is handled again; after the last step it is dead-lettered.
+ */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 5_000, 30_000];
+
+const TOPIC_NAME_PART = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+/**
+ * The ONE place a retry topic is named: `seckill.retry.<group>.<delay>`, e.g.
+ * `seckill.retry.inventory-service.5s`. Per consumer group, so that another group never sees
+ * (nor re-handles) inventory-service's retries; per delay, so that every message of a topic waits
+ * the same time and the head of a partition is always the next one due.
+ */
+export function retryTopic(consumerGroup: string, delayMs: number): RetryTopicName {
+  if (!TOPIC_NAME_PART.test(consumerGroup) || consumerGroup.length > 200) {
+    throw new Error(`consumer group "${consumerGroup}" cannot be part of a topic name`);
+  }
+  if (!Number.isInteger(delayMs) || delayMs <= 0) {
+    throw new Error(`retry delay must be a positive whole number of ms, got ${delayMs}`);
+  }
+  const delay = delayMs % 1000 === 0 ? `${delayMs / 1000}s` : `${delayMs}ms`;
+  return `seckill.retry.${consumerGroup}.${delay}`;
+}
+
+/** The retry topics of the given consumer groups, for provisioning. */
+export function retryTopicSpecs(
+  consumerGroups: readonly string[],
+  delaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
+): TopicSpec[] {
+  return consumerGroups.flatMap((group) =>
+    delaysMs.map((delayMs) => ({
+      name: retryTopic(group, delayMs),
+      key: 'original key' as const,
+      retentionMs: 7 * DAY_MS,
+      description: `Events ${group} failed to handle, waiting ${delayMs} ms for their next attempt.`,
+    })),
+  );
+}
 
 export function topicSpec(name: TopicName): TopicSpec {
   const spec = TOPIC_CATALOGUE.find((t) => t.name === name);

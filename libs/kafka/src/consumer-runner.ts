@@ -1,24 +1,30 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import {
   createEvent,
+  DEFAULT_RETRY_DELAYS_MS,
   EnvelopeOf,
   EventDefinition,
   EventEnvelope,
   EventRegistry,
   eventRegistry as defaultRegistry,
+  retryTopic,
+  retryTopicSpecs,
 } from '@seckill/contracts';
 import { MetricsRegistry, runWithCorrelation, ServiceLogger } from '@seckill/observability';
 import { deadLetterRecord } from './dead-letter';
-import { BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, NonRetriableError } from './errors';
-import { ConsumerStore, Outbox, OutboxEntry } from './consumer-store';
-import { EventPublisher, HEADER, toRecord } from './publisher';
+import { BackoffPolicy, DEFAULT_BACKOFF, NonRetriableError } from './errors';
+import { ConsumerStore, EventOrigin, Outbox, OutboxEntry } from './consumer-store';
+import { provisionTopics } from './provisioning';
+import { EventPublisher, HEADER, OutgoingRecord, toRecord } from './publisher';
+import { bucketCapacity, Clock, PausedPartitions, TokenBucket } from './rate-limit';
+import { retryRecord, retryStateOf, withoutRetryHeaders } from './retry';
 
 export interface EventContext {
+  /** Where the event was first read from (also when it comes back from a retry topic). */
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
-  /** 1 on first delivery to the handler, counting in-process retries. */
+  /** 1 on first delivery, n on the n-th (retries come back through the group's retry topics). */
   readonly attempt: number;
   readonly consumerGroup: string;
 }
@@ -43,30 +49,111 @@ export interface IntegrationEventHandler<
   handle(event: EnvelopeOf<D>, scope: HandlerScope<Tx>): Promise<void>;
 }
 
+/** Events per database transaction unless configured otherwise. */
+export const DEFAULT_MAX_BATCH_EVENTS = 100;
+/** The source document's database capacity: 1 000 writes a second. */
+export const DEFAULT_MAX_EVENTS_PER_SECOND = 1000;
+/**
+ * kafkajs's long-poll wait, and its sleep when every partition of a broker is paused: it bounds
+ * how late a paused partition resumes and how long a stopping consumer takes to leave.
+ */
+const FETCH_WAIT_MS = 200;
+
 export interface ConsumerRunnerOptions {
   readonly groupId: string;
   readonly handlers: readonly IntegrationEventHandler[];
   /** The service's database: inbox, effects and outbox in one transaction. */
   readonly store: ConsumerStore;
+  /**
+   * Paces re-reading a partition whose database (or the broker, for retry and dead-letter
+   * records) was unavailable: the partition waits and nothing is retried or dead-lettered.
+   * `maxAttempts` is not used; an event's attempts are 1 + `retryDelaysMs.length`.
+   */
   readonly backoff?: BackoffPolicy;
   readonly registry?: EventRegistry;
   /** Read a new group's topics from the start, so nothing published before it joined is missed. */
   readonly fromBeginning?: boolean;
   /** Defaults to the catalogue's dead-letter topic; tests use their own. */
   readonly deadLetterTopic?: string;
+  /** Events of one partition handled in one database transaction (default 100). */
+  readonly maxBatchEvents?: number;
+  /**
+   * Wait before each retry of a failed event, through the group's retry topic of that delay
+   * (`retryTopic` in libs/contracts); default 1 s, 5 s, 30 s. After the last, the event is
+   * dead-lettered. An empty list dead-letters at the first failure.
+   */
+  readonly retryDelaysMs?: readonly number[];
+  /**
+   * Processing-rate cap (events a second, all partitions of this runner together; default 1000).
+   * Beyond it partitions are paused and the rest waits in Kafka as lag. `Infinity` or 0: no cap.
+   */
+  readonly maxEventsPerSecond?: number;
+  /**
+   * Create the group's retry topics at start if they are missing (default true); the shop's
+   * provisioning (`npm run topics`) creates them anyway, this covers new groups and tests.
+   */
+  readonly ensureRetryTopics?: boolean;
+  readonly clock?: Clock;
 }
 
-class ShutdownInProgress extends Error {}
+type Result = 'processed' | 'duplicate' | 'retried' | 'dead_lettered';
 
-type Outcome = 'processed' | 'duplicate' | 'dead_lettered';
+/** What became of one message: the result, and the retry or dead-letter record to publish. */
+interface Outcome {
+  readonly result: Result;
+  readonly record?: OutgoingRecord;
+  /** The dead-letter reason. */
+  readonly reason?: string;
+}
+
+/** A message of a chunk, decoded and routed, or why it cannot be. */
+type Item =
+  | {
+      readonly kind: 'event';
+      readonly message: KafkaMessage;
+      readonly origin: EventOrigin;
+      readonly event: EventEnvelope;
+      readonly handler: IntegrationEventHandler;
+      readonly context: EventContext;
+    }
+  | {
+      readonly kind: 'undeliverable';
+      readonly message: KafkaMessage;
+      readonly origin: EventOrigin;
+      readonly reason: string;
+      readonly detail: string;
+    };
+
+type EventItem = Extract<Item, { kind: 'event' }>;
+
+/** Where a partition stops for now, and for how long. */
+interface Halt {
+  readonly offset: string;
+  readonly delayMs: number;
+  readonly reason: 'rate_limit' | 'retry_not_due' | 'unavailable';
+}
+
+/** A handler threw (as opposed to the database or the transaction itself failing). */
+class HandlerFailure extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly index: number,
+  ) {
+    super(describe(error));
+  }
+}
 
 /**
- * The one consumer loop of the shop. For each message, in partition order:
- *   decode + validate → handler (bounded retries with jittered backoff) → commit.
- * Undecodable events, non-retriable failures and exhausted retries go to the dead-letter topic
- * with the reason, then the partition moves on: a poison event never blocks it.
- * Offsets are committed only after the handler (and its database transaction) succeeded, so a
- * crash means redelivery, never loss; handlers make redelivery harmless (inbox).
+ * The one consumer loop of the shop. For each fetched batch of one partition, in order:
+ *   chunk of up to `maxBatchEvents` → rate cap → ONE transaction: inbox rows, the handlers of the
+ *   new events, their outbox rows → commit the offsets.
+ * If the chunk's transaction fails, each of its events runs alone in its own transaction, so only
+ * the failing one takes the failure path: a retriable failure re-publishes it to the group's retry
+ * topic of the next delay; a non-retriable one, a last attempt, an undecodable or unexpected event
+ * go to the dead-letter topic. Either way the partition moves on: a poison event never blocks it.
+ * Retry topics are read by the same consumer; a message not yet due pauses its partition until it
+ * is. Offsets are committed only after the transaction (and the retry/dead-letter records) made
+ * it, so a crash means redelivery, never loss; the inbox makes redelivery harmless.
  */
 export class KafkaConsumerRunner {
   private readonly consumer: Consumer;
@@ -74,13 +161,25 @@ export class KafkaConsumerRunner {
   private readonly registry: EventRegistry;
   private readonly backoff: BackoffPolicy;
   private readonly logger: ServiceLogger;
+  private readonly maxBatchEvents: number;
+  private readonly retryDelaysMs: readonly number[];
+  /** Retry topic → its step (0 for the first delay). */
+  private readonly retrySteps = new Map<string, number>();
+  private readonly bucket: TokenBucket | undefined;
+  private readonly paused: PausedPartitions;
+  private readonly clock: Clock;
+  /** Consecutive unavailable-store halts per partition, for the backoff. */
+  private readonly stalls = new Map<string, number>();
   private readonly processed;
   private readonly duration;
   private readonly deadLetters;
+  private readonly retries;
+  private readonly lag;
+  private readonly pauses;
   private stopping = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly publisher: EventPublisher,
     logger: ServiceLogger,
     metrics: MetricsRegistry,
@@ -88,47 +187,91 @@ export class KafkaConsumerRunner {
   ) {
     this.registry = options.registry ?? defaultRegistry;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.clock = options.clock ?? Date.now;
     this.logger = logger.child({ component: 'consumer', group: options.groupId });
+    this.maxBatchEvents = Math.max(
+      1,
+      Math.floor(options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS),
+    );
+    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.retryDelaysMs.forEach((delayMs, step) => {
+      this.retrySteps.set(retryTopic(options.groupId, delayMs), step);
+    });
     for (const handler of options.handlers) {
       const id = EventRegistry.id(handler.event.type, handler.event.version);
       if (this.handlers.has(id)) throw new Error(`two handlers for ${id} in ${options.groupId}`);
       this.handlers.set(id, handler);
     }
+    const rate = options.maxEventsPerSecond ?? DEFAULT_MAX_EVENTS_PER_SECOND;
+    this.bucket =
+      Number.isFinite(rate) && rate > 0
+        ? new TokenBucket(
+            rate,
+            bucketCapacity(rate, this.maxBatchEvents, FETCH_WAIT_MS),
+            this.clock,
+          )
+        : undefined;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
-      // A shorter long-poll lets a stopping consumer leave within a second instead of five.
-      maxWaitTimeInMs: 1000,
+      maxWaitTimeInMs: FETCH_WAIT_MS,
       retry: { retries: 10 },
     });
+    this.paused = new PausedPartitions(this.consumer, (error, topic, partition) =>
+      this.logger.debug({ err: error, topic, partition }, 'pause or resume of a partition failed'),
+    );
+
+    const group = ['group', 'topic'] as const;
     this.processed = metrics.counter(
       'seckill_events_processed_total',
-      'Consumed events by outcome',
-      ['group', 'topic', 'outcome'],
+      'Consumed events by result (processed, duplicate, retried, dead_lettered)',
+      [...group, 'result'],
     );
     this.duration = metrics.histogram(
       'seckill_event_processing_seconds',
-      'Time from receiving an event to its outcome',
-      ['group', 'topic'],
+      'Time from taking an event (its chunk) to its outcome',
+      group,
       [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     );
     this.deadLetters = metrics.counter('seckill_dead_letters_total', 'Events sent to the DLQ', [
-      'group',
-      'topic',
+      ...group,
       'reason',
     ]);
+    this.retries = metrics.counter(
+      'seckill_event_retries_total',
+      'Failed events re-published to a retry topic, by the attempt they wait for',
+      [...group, 'attempt'],
+    );
+    this.lag = metrics.gauge(
+      'seckill_consumer_lag',
+      'Messages of a partition not yet processed (high watermark - next offset)',
+      [...group, 'partition'],
+    );
+    this.pauses = metrics.counter(
+      'seckill_consumer_pauses_total',
+      'Partitions paused, by reason (rate_limit, retry_not_due, unavailable)',
+      ['group', 'reason'],
+    );
   }
 
+  /** The event topics the handlers consume. */
   get topics(): string[] {
     return [...new Set(this.options.handlers.map((h) => h.event.topic))];
   }
 
+  /** This group's retry topics, one per delay, in order. */
+  get retryTopics(): string[] {
+    return [...this.retrySteps.keys()];
+  }
+
   async start(): Promise<void> {
+    this.stopping = false;
+    if (this.options.ensureRetryTopics ?? true) await this.ensureRetryTopics();
     await this.publisher.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({
-      topics: this.topics,
+      topics: [...this.topics, ...this.retryTopics],
       fromBeginning: this.options.fromBeginning ?? true,
     });
     await this.consumer.run({
@@ -137,45 +280,132 @@ export class KafkaConsumerRunner {
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.processBatch(payload),
     });
-    this.logger.info({ topics: this.topics }, 'consumer started');
+    this.logger.info(
+      {
+        topics: this.topics,
+        retryTopics: this.retryTopics,
+        maxEventsPerSecond: this.bucket?.ratePerSecond,
+      },
+      'consumer started',
+    );
   }
 
-  /** Finishes the message in hand, commits, and leaves the group (kafkajs disconnect does both). */
+  /**
+   * Finishes the chunk in hand, commits it, and leaves the group (kafkajs disconnect waits for the
+   * batch in progress, then leaves). Paused partitions are simply not resumed.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.paused.clear();
     await this.consumer.disconnect();
+    this.paused.clear();
     this.logger.info({}, 'consumer stopped and left the group');
   }
 
-  private async processBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
-    let lastDone: string | undefined;
+  private async ensureRetryTopics(): Promise<void> {
+    if (this.retrySteps.size === 0) return;
+    const admin = this.kafka.admin();
+    await admin.connect();
     try {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale() || this.stopping) break;
-        await this.processMessage(batch.topic, batch.partition, message, heartbeat);
-        resolveOffset(message.offset);
-        lastDone = message.offset;
-        await heartbeat();
-      }
-    } catch (error) {
-      if (!(error instanceof ShutdownInProgress)) throw error;
+      // As many partitions as the widest topic retried, so retries spread like the originals.
+      const metadata = await admin.fetchTopicMetadata({ topics: this.topics });
+      const partitions = Math.max(1, ...metadata.topics.map((t) => t.partitions.length));
+      await provisionTopics(admin, {
+        partitions,
+        topics: retryTopicSpecs([this.options.groupId], this.retryDelaysMs),
+        log: (line) => this.logger.info({}, line),
+      });
     } finally {
-      if (lastDone !== undefined && !isStale()) {
-        await this.commit(batch.topic, batch.partition, lastDone);
-      }
+      await admin.disconnect();
     }
   }
 
-  private async commit(topic: string, partition: number, offset: string): Promise<void> {
-    const next = (BigInt(offset) + 1n).toString();
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition, messages } = batch;
+    const isRetryTopic = this.retrySteps.has(topic);
+    let next: string | undefined;
+    let halt: Halt | undefined;
+    let i = 0;
+    while (i < messages.length && !halt) {
+      if (!isRunning() || isStale() || this.stopping) break;
+      // The chunk: up to maxBatchEvents, ending before a retry that is not due yet.
+      let end = i;
+      let due: Halt | undefined;
+      const now = this.clock();
+      while (end < messages.length && end - i < this.maxBatchEvents) {
+        const message = messages[end] as KafkaMessage;
+        if (isRetryTopic) {
+          const { notBefore } = retryStateOf(message, topic, partition);
+          if (notBefore > now) {
+            due = { offset: message.offset, delayMs: notBefore - now, reason: 'retry_not_due' };
+            break;
+          }
+        }
+        end += 1;
+      }
+      if (end > i && this.bucket) {
+        const wanted = Math.min(end - i, this.bucket.capacity);
+        if (!this.bucket.tryTake(wanted)) {
+          const offset = (messages[i] as KafkaMessage).offset;
+          halt = { offset, delayMs: this.bucket.msUntil(wanted), reason: 'rate_limit' };
+          break;
+        }
+        if (wanted < end - i) {
+          end = i + wanted;
+          due = undefined; // not reached yet
+        }
+      }
+      if (end === i) {
+        halt = due;
+        break;
+      }
+      const chunk = messages.slice(i, end);
+      const done = await this.processChunk(topic, partition, chunk);
+      if (done > 0) {
+        const last = (chunk[done - 1] as KafkaMessage).offset;
+        resolveOffset(last);
+        next = (BigInt(last) + 1n).toString();
+        if (!isStale()) await this.commit(payload, topic, partition, next);
+      }
+      if (done < chunk.length) {
+        const offset = (chunk[done] as KafkaMessage).offset;
+        halt = { offset, delayMs: this.stallDelay(topic, partition), reason: 'unavailable' };
+        break;
+      }
+      this.stalls.delete(`${topic}/${partition}`);
+      i = end;
+      halt = due;
+      await heartbeat();
+    }
+    next ??= messages[0]?.offset;
+    if (next !== undefined) {
+      const lag = Number(BigInt(batch.highWatermark) - BigInt(next));
+      this.lag.set(
+        { group: this.options.groupId, topic, partition: String(partition) },
+        Math.max(0, lag),
+      );
+    }
+    // Paused only after the commit: a pending seek makes kafkajs report the partition stale.
+    if (halt && !this.stopping && isRunning() && !isStale()) {
+      this.pauses.inc({ group: this.options.groupId, reason: halt.reason });
+      this.logger.debug({ topic, partition, ...halt }, 'partition paused');
+      this.paused.pauseUntil(topic, partition, halt.offset, halt.delayMs);
+    }
+  }
+
+  private async commit(
+    payload: EachBatchPayload,
+    topic: string,
+    partition: number,
+    next: string,
+  ): Promise<void> {
     try {
-      await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+      // Straight to the group coordinator: consumer.commitOffsets() is silently skipped once a
+      // stop has begun, and the chunk in hand at SIGTERM must still be committed.
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: next }] }],
+      });
     } catch (error) {
       // Lost the partition in a rebalance: its new owner reprocesses from the last commit,
       // and the inbox makes that harmless.
@@ -183,31 +413,115 @@ export class KafkaConsumerRunner {
     }
   }
 
-  private async processMessage(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    heartbeat: () => Promise<void>,
-  ): Promise<void> {
-    const started = performance.now();
-    const outcome = await this.route(topic, partition, message, heartbeat);
-    this.processed.inc({ group: this.options.groupId, topic, outcome });
-    this.duration.observe(
-      { group: this.options.groupId, topic },
-      (performance.now() - started) / 1000,
+  /** Exponential, half-jittered: a database outage is retried calmly, never in a tight loop. */
+  private stallDelay(topic: string, partition: number): number {
+    const key = `${topic}/${partition}`;
+    const count = (this.stalls.get(key) ?? 0) + 1;
+    this.stalls.set(key, count);
+    const ceiling = Math.min(
+      this.backoff.maxDelayMs,
+      this.backoff.initialDelayMs * 2 ** Math.min(count - 1, 20),
     );
+    return Math.round(ceiling / 2 + (ceiling / 2) * Math.random());
   }
 
-  private async route(
+  /**
+   * Handles a chunk and resolves with how many of its messages (a prefix) are done: their effects
+   * committed and their retry/dead-letter records published. Fewer than all means the database
+   * or the broker was unavailable at the first one not done.
+   */
+  private async processChunk(
     topic: string,
     partition: number,
-    message: KafkaMessage,
-    heartbeat: () => Promise<void>,
-  ): Promise<Outcome> {
+    chunk: readonly KafkaMessage[],
+  ): Promise<number> {
+    const started = performance.now();
+    const items = chunk.map((message) => this.prepare(topic, partition, message));
+    const outcomes: Array<Outcome | undefined> = new Array(items.length);
+    items.forEach((item, n) => {
+      if (item.kind === 'event') return;
+      outcomes[n] = this.deadLetterOf(item, item.reason, item.detail, 0);
+    });
+    const events = items
+      .map((item, n) => ({ item, n }))
+      .filter((e): e is { item: EventItem; n: number } => e.item.kind === 'event');
+
+    let done = items.length;
+    let together = false;
+    if (events.length > 1) {
+      try {
+        const results = await this.applyInTransaction(events.map((e) => e.item));
+        results.forEach((result, k) => {
+          outcomes[(events[k] as { n: number }).n] = { result };
+        });
+        together = true;
+      } catch (error) {
+        // One transaction for the chunk failed: each event runs alone, so only the failing one
+        // takes the failure path. The failing event is run once more as well; for a deadlock or
+        // serialization failure caused by the batch that is the quick in-process retry (there is
+        // no other: any further attempt waits on a retry topic, not in this loop).
+        this.logger.info(
+          { err: error, topic, partition, events: events.length },
+          'chunk transaction failed; handling its events one by one',
+        );
+      }
+    }
+    if (!together) {
+      for (const { item, n } of events) {
+        try {
+          const [result] = await this.applyInTransaction([item]);
+          outcomes[n] = result && { result };
+        } catch (error) {
+          if (!(error instanceof HandlerFailure)) {
+            // The store itself failed (database down, commit failed): not the event's fault, so
+            // no attempt is spent; the partition waits and this event is read again.
+            this.logger.warn(
+              { err: error, eventId: item.event.eventId, topic, partition },
+              'consumer transaction failed; pausing the partition',
+            );
+            done = n;
+            break;
+          }
+          outcomes[n] = this.failureOf(item, error.error);
+        }
+      }
+    }
+
+    const publish = outcomes
+      .slice(0, done)
+      .flatMap((outcome) => (outcome?.record ? [outcome.record] : []));
+    if (publish.length > 0) {
+      try {
+        // If these records cannot be published, nothing of the chunk is acknowledged: it is read
+        // again, its committed events are duplicates, the failed ones fail and publish again.
+        await this.publisher.send(publish);
+      } catch (error) {
+        this.logger.warn(
+          { err: error, topic, partition },
+          'retry/dead-letter records not published; pausing the partition',
+        );
+        return 0;
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    for (let n = 0; n < done; n++) this.count(items[n] as Item, outcomes[n], seconds);
+    return done;
+  }
+
+  private prepare(topic: string, partition: number, message: KafkaMessage): Item {
+    const retried = this.retrySteps.has(topic)
+      ? retryStateOf(message, topic, partition)
+      : undefined;
+    const origin = retried?.origin ?? { topic, partition, offset: message.offset };
     const decoded = this.registry.decode(message.value);
     if (!decoded.ok) {
-      await this.deadLetter(topic, partition, message, decoded.reason, decoded.detail, 0);
-      return 'dead_lettered';
+      return {
+        kind: 'undeliverable',
+        message,
+        origin,
+        reason: decoded.reason,
+        detail: decoded.detail,
+      };
     }
     const event = decoded.event;
     const handler = this.handlers.get(EventRegistry.id(event.type, event.version));
@@ -215,108 +529,126 @@ export class KafkaConsumerRunner {
       // A type or version this group was not built for: an upgrade-ordering mistake, kept for
       // re-drive rather than silently acknowledged.
       const detail = `${this.options.groupId} has no handler for ${event.type} v${event.version}`;
-      await this.deadLetter(topic, partition, message, 'NO_HANDLER', detail, 0);
-      return 'dead_lettered';
+      return { kind: 'undeliverable', message, origin, reason: 'NO_HANDLER', detail };
     }
-    const correlationId = headerText(message, HEADER.correlationId) ?? event.eventId;
-    return runWithCorrelation({ correlationId }, () =>
-      this.handleWithRetries(handler, event, { topic, partition, message, heartbeat }),
-    );
+    const context: EventContext = {
+      ...origin,
+      attempt: retried?.attempt ?? 1,
+      consumerGroup: this.options.groupId,
+    };
+    return { kind: 'event', message, origin, event, handler, context };
   }
 
-  private async handleWithRetries(
-    handler: IntegrationEventHandler,
-    event: EventEnvelope,
-    where: {
-      topic: string;
-      partition: number;
-      message: KafkaMessage;
-      heartbeat: () => Promise<void>;
-    },
-  ): Promise<Outcome> {
-    const { topic, partition, message } = where;
-    for (let attempt = 1; ; attempt++) {
-      const context: EventContext = {
-        topic,
-        partition,
-        offset: message.offset,
-        attempt,
+  /** A failed handler: the next retry topic, or the dead-letter topic. */
+  private failureOf(item: EventItem, error: unknown): Outcome {
+    const { attempt } = item.context;
+    const detail = describe(error);
+    const log = { eventId: item.event.eventId, type: item.event.type, attempt, err: error };
+    if (error instanceof NonRetriableError) {
+      this.logger.warn(log, 'handler failed permanently');
+      return this.deadLetterOf(item, error.reason, detail, attempt);
+    }
+    const delayMs = this.retryDelaysMs[attempt - 1];
+    if (delayMs === undefined) {
+      this.logger.warn(log, 'handler failed on its last attempt');
+      return this.deadLetterOf(item, 'RETRIES_EXHAUSTED', detail, attempt);
+    }
+    this.logger.warn({ ...log, delayMs }, 'handler failed; retrying through the retry topic');
+    return {
+      result: 'retried',
+      record: retryRecord({
+        message: item.message,
+        origin: item.origin,
         consumerGroup: this.options.groupId,
-      };
-      try {
-        const outcome = await this.applyInTransaction(handler, event, context);
-        this.logger.debug(
-          { eventId: event.eventId, type: event.type, attempt, outcome },
-          'event handled',
-        );
-        return outcome;
-      } catch (error) {
-        const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        if (error instanceof NonRetriableError) {
-          await this.deadLetter(topic, partition, message, error.reason, detail, attempt);
-          return 'dead_lettered';
-        }
-        if (attempt >= this.backoff.maxAttempts) {
-          await this.deadLetter(topic, partition, message, 'RETRIES_EXHAUSTED', detail, attempt);
-          return 'dead_lettered';
-        }
-        const delayMs = backoffDelay(this.backoff, attempt);
-        this.logger.warn(
-          { eventId: event.eventId, type: event.type, attempt, delayMs, err: error },
-          'handler failed, retrying',
-        );
-        if (this.stopping) throw new ShutdownInProgress(); // uncommitted: redelivered after restart
-        await sleep(delayMs);
-        await where.heartbeat();
-      }
-    }
+        failedAttempt: attempt,
+        delayMs,
+        error: detail,
+        now: this.clock(),
+      }),
+    };
   }
 
-  /** Inbox row, effect and follow-up events in one transaction; a redelivery changes nothing. */
+  /** Inbox rows, effects and follow-up events of `items` in one transaction. */
   private async applyInTransaction(
-    handler: IntegrationEventHandler,
-    event: EventEnvelope,
-    context: EventContext,
-  ): Promise<'processed' | 'duplicate'> {
+    items: readonly EventItem[],
+  ): Promise<Array<'processed' | 'duplicate'>> {
     const { store } = this.options;
-    const origin = { topic: context.topic, partition: context.partition, offset: context.offset };
     const entries: OutboxEntry[] = [];
-    const outcome = await store.transaction(async (tx) => {
+    const outcomes = await store.transaction(async (tx) => {
       entries.length = 0; // a retried transaction starts again
-      const fresh = await store.recordInbox(tx, context.consumerGroup, [{ event, origin }]);
-      if (!fresh.has(event.eventId)) return 'duplicate' as const;
-      await handler.handle(event as never, { tx, outbox: collectInto(entries), context });
+      const fresh = new Set(
+        await store.recordInbox(
+          tx,
+          this.options.groupId,
+          items.map(({ event, origin }) => ({ event, origin })),
+        ),
+      );
+      const result: Array<'processed' | 'duplicate'> = [];
+      for (const [index, item] of items.entries()) {
+        // delete: the same event twice in one chunk is applied once.
+        if (!fresh.delete(item.event.eventId)) {
+          result.push('duplicate');
+          continue;
+        }
+        const correlationId = headerText(item.message, HEADER.correlationId) ?? item.event.eventId;
+        try {
+          await runWithCorrelation({ correlationId }, () =>
+            item.handler.handle(item.event as never, {
+              tx,
+              outbox: collectInto(entries),
+              context: item.context,
+            }),
+          );
+        } catch (error) {
+          throw new HandlerFailure(error, index);
+        }
+        result.push('processed');
+      }
       if (entries.length > 0) await store.appendOutbox(tx, entries);
-      return 'processed' as const;
+      return result;
     });
-    if (entries.length > 0 && outcome === 'processed') store.outboxCommitted();
-    return outcome;
+    if (entries.length > 0) store.outboxCommitted();
+    return outcomes;
   }
 
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    reason: string,
-    error: string,
-    attempts: number,
-  ): Promise<void> {
-    // If this send fails the batch fails and the message is redelivered: never a silent ack.
+  private deadLetterOf(item: Item, reason: string, error: string, attempts: number): Outcome {
+    // The original coordinates and headers, also for an event that comes from a retry topic.
     const record = deadLetterRecord({
-      topic,
-      partition,
-      message,
+      topic: item.origin.topic,
+      partition: item.origin.partition,
+      message: {
+        ...item.message,
+        offset: item.origin.offset,
+        headers: withoutRetryHeaders(item.message.headers),
+      } as KafkaMessage,
       consumerGroup: this.options.groupId,
       reason,
       error,
       attempts,
     });
-    await this.publisher.send([{ ...record, topic: this.options.deadLetterTopic ?? record.topic }]);
-    this.deadLetters.inc({ group: this.options.groupId, topic, reason });
-    this.logger.warn(
-      { topic, partition, offset: message.offset, reason, error, attempts },
-      'event sent to the dead-letter topic',
-    );
+    return {
+      result: 'dead_lettered',
+      reason,
+      record: { ...record, topic: this.options.deadLetterTopic ?? record.topic },
+    };
+  }
+
+  private count(item: Item, outcome: Outcome | undefined, seconds: number): void {
+    if (!outcome) return;
+    const { result } = outcome;
+    const group = this.options.groupId;
+    const topic = item.origin.topic;
+    this.processed.inc({ group, topic, result });
+    this.duration.observe({ group, topic }, seconds);
+    const where = { topic, partition: item.origin.partition, offset: item.origin.offset };
+    if (result === 'retried' && item.kind === 'event') {
+      this.retries.inc({ group, topic, attempt: String(item.context.attempt + 1) });
+    }
+    if (result === 'dead_lettered') {
+      const reason = outcome.reason ?? 'UNKNOWN';
+      this.deadLetters.inc({ group, topic, reason });
+      this.logger.warn({ ...where, reason }, 'event sent to the dead-letter topic');
+    }
   }
 }
 
@@ -336,6 +668,10 @@ function collectInto(entries: OutboxEntry[]): Outbox {
       return event;
     },
   };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function headerText(message: KafkaMessage, name: string): string | undefined {

@@ -4,6 +4,8 @@ import { type ConsumedEvent, ConsumerStore, type OutboxEntry } from './consumer-
 export interface InMemoryTransaction {
   readonly inbox: string[];
   readonly outbox: OutboxEntry[];
+  /** A test handler's own writes: kept only if the transaction commits, like a table's rows. */
+  readonly effects: unknown[];
 }
 
 /**
@@ -14,13 +16,16 @@ export interface InMemoryTransaction {
 export class InMemoryConsumerStore extends ConsumerStore<InMemoryTransaction> {
   readonly inbox = new Set<string>();
   readonly outbox: OutboxEntry[] = [];
+  /** The committed `effects` of every transaction, in commit order. */
+  readonly effects: unknown[] = [];
   transactions = 0;
 
   async transaction<R>(work: (tx: InMemoryTransaction) => Promise<R>): Promise<R> {
-    const tx: InMemoryTransaction = { inbox: [], outbox: [] };
+    const tx: InMemoryTransaction = { inbox: [], outbox: [], effects: [] };
     const result = await work(tx);
     for (const key of tx.inbox) this.inbox.add(key);
     this.outbox.push(...tx.outbox);
+    this.effects.push(...tx.effects);
     this.transactions += 1;
     return result;
   }

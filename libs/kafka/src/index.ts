@@ -6,5 +6,7 @@ export * from './consumer-runner';
 export * from './consumer-store';
 export * from './in-memory-consumer-store';
 export * from './dead-letter';
+export * from './retry';
+export * from './rate-limit';
 export * from './kafka.module';
 export * from './outbox-relay';

@@ -133,6 +133,12 @@ export interface ConsumerModuleOptions {
   /** Handler classes; the service's `ConsumerStore` (PersistenceModule provides it) is injected too. */
   readonly handlers: readonly Type<IntegrationEventHandler>[];
   readonly backoff?: BackoffPolicy;
+  /** The processing-rate cap (`CONSUMER_MAX_EVENTS_PER_SECOND`, default 1000). */
+  readonly maxEventsPerSecond?: number;
+  /** Events per database transaction (default 100). */
+  readonly maxBatchEvents?: number;
+  /** Retry delays (default 1 s, 5 s, 30 s); the retry topics are named after them. */
+  readonly retryDelaysMs?: readonly number[];
 }
 
 @Global()
@@ -182,6 +188,9 @@ export class KafkaModule {
               handlers,
               store,
               backoff: options.backoff,
+              maxEventsPerSecond: options.maxEventsPerSecond,
+              maxBatchEvents: options.maxBatchEvents,
+              retryDelaysMs: options.retryDelaysMs,
             }),
         },
       ],

@@ -104,4 +104,29 @@ describe('OutboxRelay', () => {
     // It would hang for a minute if the pause were not interrupted.
     await expect(relay.stop()).resolves.toBeUndefined();
   });
+
+  it('samples the backlog gauge after a run, and not more often than configured', async () => {
+    const outbox = memoryOutbox(5);
+    let samples = 0;
+    const store: OutboxStore = {
+      relayBatch: (limit, publish) => outbox.relayBatch(limit, publish),
+      backlog: async () => {
+        samples += 1;
+        return outbox.left();
+      },
+    };
+    const metrics = new MetricsRegistry('relay-spec');
+    const relay = new OutboxRelay(store, { send: async () => undefined }, silent, metrics, {
+      ...options,
+      backlogSampleMs: 60_000,
+    });
+    await relay.sampleBacklog();
+    expect(await metrics.text()).toMatch(/seckill_outbox_backlog\{[^}]*relay="spec"[^}]*\} 5/);
+    await relay.drain();
+    await relay.sampleBacklog(); // within backlogSampleMs: skipped
+    expect(samples).toBe(1);
+    await relay.sampleBacklog(true);
+    expect(await metrics.text()).toMatch(/seckill_outbox_backlog\{[^}]*relay="spec"[^}]*\} 0/);
+    expect(samples).toBe(2);
+  });
 });

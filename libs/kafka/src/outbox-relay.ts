@@ -16,6 +16,9 @@ export interface OutboxStore {
     limit: number,
     publish: (records: readonly OutgoingRecord[]) => Promise<void>,
   ): Promise<number>;
+
+  /** Events written but not yet published (the `seckill_outbox_backlog` gauge), if it can tell. */
+  backlog?(): Promise<number>;
 }
 
 export interface OutboxRelayOptions {
@@ -32,6 +35,8 @@ export interface OutboxRelayOptions {
   readonly publishTimeoutMs: number;
   /** Upper bound of the pause after failed runs (doubling from intervalMs). */
   readonly maxBackoffMs?: number;
+  /** How often the backlog gauge is sampled, after a run (default 5 s). */
+  readonly backlogSampleMs?: number;
 }
 
 /**
@@ -44,6 +49,8 @@ export class OutboxRelay {
   private readonly logger: ServiceLogger;
   private readonly relayed;
   private readonly failures;
+  private readonly backlog;
+  private backlogSampledAt = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
   private stopped = false;
   private woken = false;
@@ -63,6 +70,11 @@ export class OutboxRelay {
     this.failures = metrics.counter(
       'seckill_outbox_relay_failures_total',
       'Relay runs that failed (events stay in the outbox)',
+      ['relay'],
+    );
+    this.backlog = metrics.gauge(
+      'seckill_outbox_backlog',
+      'Outbox events written but not yet published',
       ['relay'],
     );
   }
@@ -111,9 +123,23 @@ export class OutboxRelay {
         this.failures.inc({ relay: this.options.name });
         this.logger.warn({ err: error, failedRuns: failed }, 'outbox relay run failed; will retry');
       }
+      await this.sampleBacklog();
       if (this.stopped) break;
       const backoff = this.options.intervalMs * 2 ** Math.min(failed, 10);
       await this.pause(failed === 0 ? this.options.intervalMs : Math.min(backoff, this.maxBackoff));
+    }
+  }
+
+  /** Samples the backlog gauge, at most every `backlogSampleMs`; a failure only skips a sample. */
+  async sampleBacklog(force = false): Promise<void> {
+    if (!this.store.backlog) return;
+    const now = Date.now();
+    if (!force && now - this.backlogSampledAt < (this.options.backlogSampleMs ?? 5000)) return;
+    this.backlogSampledAt = now;
+    try {
+      this.backlog.set({ relay: this.options.name }, await this.store.backlog());
+    } catch (error) {
+      this.logger.debug({ err: error }, 'outbox backlog not sampled');
     }
   }
 

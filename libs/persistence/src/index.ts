@@ -18,3 +18,5 @@ export {
 export * from './persistence.module';
 export * from './messaging/prisma-consumer-store';
 export * from './messaging/prisma-outbox-store';
+// node-postgres in the shape the messaging stores use: for tools and benches without a generated client.
+export { MESSAGING_TABLES_SQL, pgSqlClient } from './messaging/pg-sql-client';

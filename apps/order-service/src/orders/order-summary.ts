@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { orderStatus, type OrderResponse } from '@seckill/contracts';
 
 /**
- * An order as the sale's `orders` hash keeps it (JSON, written by the admission script). The
- * saga issue moves the read model to Postgres; until then `GET /api/orders/:id` reads this.
+ * An order as the sale's `orders` hash keeps it (JSON, written by the admission script): what
+ * `GET /api/orders/:id` answers until the order reaches the Postgres read model (always PENDING).
  */
 export const orderSummary = z.object({
   orderId: z.string(),

@@ -6,18 +6,20 @@ import {
 } from '@nestjs/common';
 import { KafkaConnection, OutboxRelay } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import { OutboxRelayHost } from '@seckill/persistence';
 import { RedisConnection } from '@seckill/redis';
 import { ORDER_SERVICE_CONFIG, type OrderServiceConfig } from '../config';
-import { OrderDatabase } from '../database';
-import { PostgresOutboxStore } from './postgres-outbox';
 import { StreamOutboxStore } from './stream-outbox';
 
 /**
  * order-service's two outboxes, each drained by an `OutboxRelay` onto the service's producer:
- * - `sales`: the `outbox_events` table (`sale.published`, written with the sale);
+ * - `sales`: the `outbox_events` table (`sale.published`, written with the sale; `order.cancelled`,
+ *   written by the deadline sweeper). This is the generic relay every service with a Postgres
+ *   outbox runs (`OutboxRelayHost` of PersistenceModule's `messaging`), which starts and stops
+ *   itself; it is exposed here so writers can wake it.
  * - `orders`: the sales' Redis outbox streams (`order.created` entries a request did not get
- *   onto Kafka within its bound, or that a crash left behind).
- * They start once the application is up and stop before the producer disconnects.
+ *   onto Kafka within its bound, or that a crash left behind). Started once the application is
+ *   up, stopped before the producer disconnects.
  */
 @Injectable()
 export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -25,38 +27,34 @@ export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationSh
   readonly orders: OutboxRelay;
 
   constructor(
-    db: OrderDatabase,
+    host: OutboxRelayHost,
     redis: RedisConnection,
     kafka: KafkaConnection,
     logger: ServiceLogger,
     metrics: MetricsRegistry,
     @Inject(ORDER_SERVICE_CONFIG) config: OrderServiceConfig,
   ) {
-    const common = {
-      intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
-      batchSize: 500,
-      // Under SHUTDOWN_TIMEOUT_MS: stopping waits for the run in hand.
-      publishTimeoutMs: 5_000,
-    };
-    this.sales = new OutboxRelay(new PostgresOutboxStore(db), kafka.publisher, logger, metrics, {
-      ...common,
-      name: 'sales',
-    });
+    this.sales = host.relay;
     this.orders = new OutboxRelay(
       new StreamOutboxStore(redis.client, config.OUTBOX_STREAM_MIN_AGE_MS, logger),
       kafka.publisher,
       logger,
       metrics,
-      { ...common, name: 'order-streams' },
+      {
+        name: 'order-streams',
+        intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
+        batchSize: 500,
+        // Under SHUTDOWN_TIMEOUT_MS: stopping waits for the run in hand.
+        publishTimeoutMs: 5_000,
+      },
     );
   }
 
   onApplicationBootstrap(): void {
-    this.sales.start();
     this.orders.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([this.sales.stop(), this.orders.stop()]);
+    await this.orders.stop();
   }
 }

@@ -1,7 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { OutboxStore, OutgoingRecord } from '@seckill/kafka';
 import type { ServiceLogger } from '@seckill/observability';
-import { OUTBOX_STREAMS_KEY, type StreamRecord } from '@seckill/redis';
+import {
+  OUTBOX_STREAMS_KEY,
+  retireOutboxStream,
+  saleMetaKeyOfStream,
+  type StreamRecord,
+} from '@seckill/redis';
 
 /** A record as the admission script appends it to a sale's outbox stream. */
 export function toStreamRecord(record: OutgoingRecord): StreamRecord {
@@ -40,6 +45,9 @@ export function fromStreamFields(fields: readonly string[]): OutgoingRecord | nu
  *
  * Several order-service instances may publish the same entry, and so may a request whose
  * publish was merely slow: duplicates carry the same event id, and consumers drop them.
+ *
+ * A stream whose sale has ended and that is empty is retired (`retireOutboxStream`): the set the
+ * relay polls holds the open sales, not every sale ever run.
  */
 export class StreamOutboxStore implements OutboxStore {
   constructor(
@@ -57,18 +65,28 @@ export class StreamOutboxStore implements OutboxStore {
     const [seconds, micros] = await this.redis.time();
     const cutoff = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - this.minAgeMs;
 
+    const now = cutoff + this.minAgeMs;
+
+    // Per stream: its old-enough entries, and when its sale ends (one round trip for all).
     const pipeline = this.redis.pipeline();
-    for (const stream of streams) pipeline.xrange(stream, '-', String(cutoff), 'COUNT', limit);
+    for (const stream of streams) {
+      pipeline.xrange(stream, '-', String(cutoff), 'COUNT', limit);
+      pipeline.hget(saleMetaKeyOfStream(stream), 'endsAt');
+    }
     const replies = (await pipeline.exec()) ?? [];
 
     let published = 0;
     let failure: unknown;
-    for (const [index, [error, reply]] of replies.entries()) {
+    for (const [index, stream] of streams.entries()) {
       if (published >= limit) break;
+      const [error, reply] = replies[2 * index] ?? [null, []];
+      const [, endsAt] = replies[2 * index + 1] ?? [null, null];
       if (error) throw error;
-      const stream = streams[index];
       const entries = (reply as [string, string[]][]).slice(0, limit - published);
-      if (entries.length === 0) continue;
+      if (entries.length === 0) {
+        if (endsAt === null || Number(endsAt) <= now) await this.retire(stream);
+        continue;
+      }
       try {
         published += await this.relayStream(stream, entries, publish);
       } catch (streamFailure) {
@@ -78,6 +96,12 @@ export class StreamOutboxStore implements OutboxStore {
     }
     if (failure !== undefined) throw failure;
     return published;
+  }
+
+  private async retire(stream: string): Promise<void> {
+    if (await retireOutboxStream(this.redis, stream)) {
+      this.logger.info({ stream }, 'retired the outbox stream of an ended sale');
+    }
   }
 
   private async relayStream(

@@ -10,6 +10,8 @@ const sale: Sale = {
   startsAt: new Date('2026-11-25T12:00:00.000Z'),
   endsAt: new Date('2026-11-25T13:00:00.000Z'),
   createdAt: new Date('2026-11-25T11:00:00.000Z'),
+  createdBy: 'admin-1',
+  idempotencyKey: null,
 };
 const at = (iso: string) => Date.parse(iso);
 

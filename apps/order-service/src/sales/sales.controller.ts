@@ -1,24 +1,36 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import type { Principal } from '@seckill/auth';
 import {
   createSaleRequest,
   type CreateSaleRequest,
+  idempotencyKeyHeader,
   ProblemCode,
   type SaleResponse,
 } from '@seckill/contracts';
-import { Authenticated, ProblemException, Zod } from '@seckill/service-kit';
+import { Authenticated, CurrentPrincipal, ProblemException, Zod } from '@seckill/service-kit';
 import { isResourceId } from '../http/validation';
 import { SalesService } from './sales.service';
+
+const idempotencyKey = Zod.named('idempotency-key', idempotencyKeyHeader.optional());
 
 @Controller('api')
 export class SalesController {
   constructor(private readonly sales: SalesService) {}
 
-  /** Admins only: 201 with the sale, stored, loaded into Redis and on its way to Kafka. */
+  /**
+   * Admins only: 201 with the sale, stored, loaded into Redis and on its way to Kafka. A repeated
+   * Idempotency-Key answers 201 with the sale it created (422 if the sale asked for differs).
+   */
   @Post('admin/sales')
   @Authenticated('admin')
   @HttpCode(201)
-  create(@Body(Zod.body(createSaleRequest)) body: CreateSaleRequest): Promise<SaleResponse> {
-    return this.sales.create(body);
+  create(
+    @Body(Zod.body(createSaleRequest)) body: CreateSaleRequest,
+    @Headers('idempotency-key') rawKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SaleResponse> {
+    const key = idempotencyKey.transform(rawKey);
+    return this.sales.create(body, { adminId: principal.userId, idempotencyKey: key ?? null });
   }
 
   /** Public: the sale with its remaining stock and status; 404 SALE_NOT_FOUND when unknown. */

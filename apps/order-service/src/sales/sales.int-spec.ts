@@ -121,6 +121,51 @@ describe('POST /api/admin/sales', () => {
     }
   });
 
+  it('creates one sale per Idempotency-Key, even for requests racing each other', async () => {
+    const body = { name: 'Lamp', price: 1_000, stock: 3, startsAt: inHours(1), endsAt: inHours(2) };
+    const key = `sale-${randomUUID()}`;
+    const post = (token: string, sale: object = body) =>
+      shop.request<SaleResponse & { code?: string }>({
+        method: 'POST',
+        url: '/api/admin/sales',
+        token,
+        headers: { 'idempotency-key': key },
+        body: sale,
+      });
+    const admin = shop.token('admin-idem', 'admin');
+    const answers = await Promise.all([post(admin), post(admin), post(admin)]);
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
+    const ids = new Set(answers.map((a) => a.body.id));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+
+    const db = shop.openDatabase();
+    try {
+      expect(await db.sale.count({ where: { idempotencyKey: key } })).toBe(1);
+      expect(await db.outboxEvent.count({ where: { key: id } })).toBe(1);
+    } finally {
+      await db.$disconnect();
+    }
+    // The same key for a different sale is the client's mistake, said plainly.
+    const reused = await post(admin, { ...body, stock: 4 });
+    expect(reused.status).toBe(422);
+    expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // Keys are per admin: another admin's identical key is another sale.
+    const other = await post(shop.token('admin-other', 'admin'));
+    expect(other.status).toBe(201);
+    expect(other.body.id).not.toBe(id);
+    // A malformed key is refused before anything is stored.
+    const bad = await shop.request<{ code: string }>({
+      method: 'POST',
+      url: '/api/admin/sales',
+      token: admin,
+      headers: { 'idempotency-key': 'has spaces' },
+      body,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('VALIDATION_FAILED');
+  });
+
   it('answers missing tokens 401, non-admins 403, invalid sales 400 with every wrong field', async () => {
     const body = { name: 'X', price: 1, stock: 1, startsAt: inHours(1), endsAt: inHours(2) };
     const url = '/api/admin/sales';

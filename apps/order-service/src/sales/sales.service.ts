@@ -1,13 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { createEvent, type CreateSaleRequest, type SaleResponse } from '@seckill/contracts';
+import {
+  createEvent,
+  type CreateSaleRequest,
+  ProblemCode,
+  type SaleResponse,
+} from '@seckill/contracts';
 import { loadSaleStock, RedisConnection, saleKeys } from '@seckill/redis';
+import { ProblemException } from '@seckill/service-kit';
 import { OrderDatabase } from '../database';
 import { ProducedEvents } from '../events';
-import type { Sale } from '../generated/prisma/client';
+import { Prisma, type Sale } from '../generated/prisma/client';
 import { outboxRow } from '../outbox/postgres-outbox';
 import { OutboxRelays } from '../outbox/outbox-relays';
 import { stockSnapshot, toSaleResponse } from './sale-view';
+
+/** Who asked for a sale, and the key that makes asking again safe. */
+export interface SaleCommand {
+  readonly adminId: string;
+  readonly idempotencyKey: string | null;
+}
 
 @Injectable()
 export class SalesService {
@@ -22,8 +34,16 @@ export class SalesService {
    * Stores the sale and its `sale.published` outbox row in one transaction (the relay publishes
    * it, so inventory-service learns of every stored sale, even if this process dies now), then
    * loads its stock into Redis, which announces `soldOut: false` on the stock channel.
+   *
+   * With an Idempotency-Key, asking again (a timeout, a retry) answers with the sale the first
+   * request created; the same key with a different sale is 422 IDEMPOTENCY_KEY_REUSED. The
+   * unique (created_by, idempotency_key) index decides between two requests racing.
    */
-  async create(request: CreateSaleRequest): Promise<SaleResponse> {
+  async create(request: CreateSaleRequest, command: SaleCommand): Promise<SaleResponse> {
+    if (command.idempotencyKey !== null) {
+      const first = await this.findByKey(command.adminId, command.idempotencyKey);
+      if (first) return this.replay(first, request);
+    }
     const sale: Sale = {
       id: randomUUID(),
       name: request.name,
@@ -33,6 +53,8 @@ export class SalesService {
       startsAt: new Date(request.startsAt),
       endsAt: new Date(request.endsAt),
       createdAt: new Date(),
+      createdBy: command.adminId,
+      idempotencyKey: command.idempotencyKey,
     };
     const event = createEvent(this.events.salePublished, {
       saleId: sale.id,
@@ -43,13 +65,42 @@ export class SalesService {
       endsAt: sale.endsAt.toISOString(),
       perUserLimit: sale.perUserLimit,
     });
-    await this.db.$transaction([
-      this.db.sale.create({ data: sale }),
-      this.db.outboxEvent.create({ data: outboxRow(this.events.salePublished, event) }),
-    ]);
+    try {
+      await this.db.$transaction([
+        this.db.sale.create({ data: sale }),
+        this.db.outboxEvent.create({ data: outboxRow(this.events.salePublished, event) }),
+      ]);
+    } catch (error) {
+      // Lost a race with the same key: the winner's sale is the answer.
+      const first =
+        command.idempotencyKey !== null && isUniqueViolation(error)
+          ? await this.findByKey(command.adminId, command.idempotencyKey)
+          : null;
+      if (first) return this.replay(first, request);
+      throw error;
+    }
     this.relays.sales.wake();
     await loadSaleStock(this.redis.client, stockSnapshot(sale));
     return toSaleResponse(sale, sale.stock, Date.now());
+  }
+
+  private findByKey(adminId: string, idempotencyKey: string): Promise<Sale | null> {
+    return this.db.sale.findUnique({
+      where: { createdBy_idempotencyKey: { createdBy: adminId, idempotencyKey } },
+    });
+  }
+
+  private async replay(first: Sale, request: CreateSaleRequest): Promise<SaleResponse> {
+    if (!sameSale(first, request)) {
+      throw new ProblemException(
+        422,
+        ProblemCode.IdempotencyKeyReused,
+        `This Idempotency-Key created sale ${first.id} with different values; use a new key for a new sale.`,
+      );
+    }
+    const found = await this.find(first.id);
+    if (!found) throw new Error(`sale ${first.id} vanished`);
+    return found;
   }
 
   /** The sale from Postgres with what is left of its stock in Redis; null when unknown. */
@@ -60,4 +111,19 @@ export class SalesService {
     // Not in Redis (not loaded yet, or the sale ended long ago and Redis was reset).
     return toSaleResponse(sale, remaining === null ? sale.stock : Number(remaining), Date.now());
   }
+}
+
+function sameSale(sale: Sale, request: CreateSaleRequest): boolean {
+  return (
+    sale.name === request.name &&
+    sale.priceCents === request.price &&
+    sale.stock === request.stock &&
+    sale.perUserLimit === request.perUserLimit &&
+    sale.startsAt.getTime() === Date.parse(request.startsAt) &&
+    sale.endsAt.getTime() === Date.parse(request.endsAt)
+  );
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }

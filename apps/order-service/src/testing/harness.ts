@@ -123,6 +123,8 @@ export class OrderServiceHarness {
         module: OrderServiceModule.register(config, {
           events,
           kafkaSocketFactory: options.kafkaSocketFactory,
+          // Not on the shared broker's catalogue topics; src/lifecycle tests its consumers.
+          consumeLifecycle: false,
         }),
       },
       ServiceLogger.create(SERVICE, config.LOG_LEVEL as LogLevel),

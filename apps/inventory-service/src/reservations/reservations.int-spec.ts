@@ -1,0 +1,524 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  createEvent,
+  defineEvent,
+  type EnvelopeOf,
+  type EventDefinition,
+  EventRegistry,
+  OrderCancelledV1,
+  OrderCreatedV1,
+  PaymentFailedV1,
+  type TopicName,
+} from '@seckill/contracts';
+import {
+  type EventContext,
+  EventPublisher,
+  type HandlerScope,
+  KafkaConsumerRunner,
+  NonRetriableError,
+  type Outbox,
+  type OutboxEntry,
+} from '@seckill/kafka';
+import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import {
+  applyMigrations,
+  createDatabase,
+  createPgAdapter,
+  dropDatabase,
+  PrismaConsumerStore,
+  uniqueDatabaseName,
+} from '@seckill/persistence';
+import { committedOffset, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+import { InventoryDatabase, type InventoryTransaction } from '../database';
+import { OrderCancelledIntegrationEventHandler } from './order-cancelled.handler';
+import { OrderCreatedIntegrationEventHandler } from './order-created.handler';
+import { PaymentFailedIntegrationEventHandler } from './payment-failed.handler';
+
+/**
+ * The inventory side of the saga through the real consumer runner, on the real broker, into a
+ * database of the file's own: reserve / reject / release, exactly once under redelivery, out of
+ * order arrival and concurrent reservations of one sale.
+ */
+const endpoints = testEndpoints();
+const { host, port, user, password } = endpoints.postgres;
+const serverUrl = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
+const databaseName = uniqueDatabaseName('inventory_saga_it');
+const databaseUrl = serverUrl.replace(/\/postgres$/, `/${databaseName}`);
+
+const kafka = new Kafka({
+  clientId: 'inventory-saga-it',
+  brokers: [...endpoints.kafkaBrokers],
+  logLevel: logLevel.NOTHING,
+});
+const admin = kafka.admin();
+const publisher = new EventPublisher(kafka);
+const logger = ServiceLogger.create(
+  'inventory-saga-it',
+  (process.env.IT_LOG_LEVEL ?? 'error') as 'error',
+);
+const deadLetterTopic = uniqueName('it.dead-letter');
+const createdTopics: string[] = [deadLetterTopic];
+const stopAfterTest: (() => Promise<void>)[] = [];
+const groups: string[] = [];
+
+let db: InventoryDatabase;
+
+beforeAll(async () => {
+  await createDatabase(serverUrl, databaseName);
+  const prismaDir = path.join(__dirname, '..', '..', 'prisma');
+  await applyMigrations({
+    schemaPath: path.join(prismaDir, 'schema.prisma'),
+    migrationsDir: path.join(prismaDir, 'migrations'),
+    databaseUrl,
+  });
+  // More connections than the concurrency test has transactions in flight at once.
+  db = new InventoryDatabase({ adapter: createPgAdapter(databaseUrl, { poolSize: 12 }) });
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic: deadLetterTopic, numPartitions: 1, replicationFactor: 1 }],
+  });
+});
+
+afterEach(async () => {
+  for (const stop of stopAfterTest.splice(0)) await stop();
+});
+
+afterAll(async () => {
+  await publisher.disconnect();
+  // Also the retry topics a runner creates for its group, if it does.
+  const retryTopics = (await admin.listTopics()).filter((t) => groups.some((g) => t.includes(g)));
+  await admin.deleteTopics({ topics: [...createdTopics, ...retryTopics] }).catch(() => undefined);
+  await admin.disconnect();
+  await db.$disconnect();
+  await dropDatabase(serverUrl, databaseName);
+});
+
+/** One consumer group on topics of its own (one partition each), like inventory-service. */
+async function saga() {
+  const tag = uniqueName('x');
+  const events = {
+    created: defineEvent({ ...OrderCreatedV1, topic: `it.order.created.${tag}` as TopicName }),
+    failed: defineEvent({ ...PaymentFailedV1, topic: `it.payment.failed.${tag}` as TopicName }),
+    cancelled: defineEvent({
+      ...OrderCancelledV1,
+      topic: `it.order.cancelled.${tag}` as TopicName,
+    }),
+  };
+  const topics = Object.values(events).map((e) => e.topic);
+  createdTopics.push(...topics);
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+  });
+  const metrics = new MetricsRegistry('inventory-saga-it');
+  const groupId = uniqueName('inventory-service-it');
+  groups.push(groupId);
+  const created = new OrderCreatedIntegrationEventHandler(logger, metrics);
+  const failed = new PaymentFailedIntegrationEventHandler(logger);
+  const cancelled = new OrderCancelledIntegrationEventHandler(logger);
+  const published = new Map<string, number>();
+
+  const newRunner = () =>
+    new KafkaConsumerRunner(kafka, publisher, logger, metrics, {
+      groupId,
+      registry: new EventRegistry(Object.values(events)),
+      deadLetterTopic,
+      // Short delays keep the retry tests quick; the mechanism is the production one.
+      retryDelaysMs: [300, 1_000, 2_000],
+      store: new PrismaConsumerStore(db),
+      handlers: [
+        {
+          event: events.created,
+          handle: (e: EnvelopeOf<typeof events.created>, s: HandlerScope<InventoryTransaction>) =>
+            created.handle(e, s),
+        },
+        {
+          event: events.failed,
+          handle: (e: EnvelopeOf<typeof events.failed>, s: HandlerScope<InventoryTransaction>) =>
+            failed.handle(e, s),
+        },
+        {
+          event: events.cancelled,
+          handle: (e: EnvelopeOf<typeof events.cancelled>, s: HandlerScope<InventoryTransaction>) =>
+            cancelled.handle(e, s),
+        },
+      ],
+    });
+  let runner: KafkaConsumerRunner | undefined = newRunner();
+  await runner.start();
+  const stop = async () => {
+    const running = runner;
+    runner = undefined;
+    await running?.stop();
+  };
+  stopAfterTest.push(stop);
+
+  /** Waits until every message published to `topic` so far is processed and committed. */
+  const drained = (topic: string) =>
+    waitFor(
+      async () =>
+        (await committedOffset(admin, groupId, topic)) === String(published.get(topic) ?? 0),
+      `${groupId} to commit everything published to ${topic}`,
+    );
+
+  return {
+    events,
+    groupId,
+    metrics,
+    /** Publishes and waits for the group to have processed it (so the next one comes after). */
+    async deliver<T extends string, P>(
+      definition: EventDefinition<T, P>,
+      event: EnvelopeOf<EventDefinition<T, P>>,
+    ) {
+      await publisher.publish(definition, event);
+      published.set(definition.topic, (published.get(definition.topic) ?? 0) + 1);
+      await drained(definition.topic);
+    },
+    /** The group reads its topics again from the start, as after commits lost in a rebalance. */
+    async replayEverything() {
+      await stop();
+      const used = [...published.keys()];
+      for (const topic of used) await admin.resetOffsets({ groupId, topic, earliest: true });
+      runner = newRunner();
+      await runner.start();
+      for (const topic of used) await drained(topic);
+    },
+    stop,
+  };
+}
+
+async function stockSale(stock: number, saleId: string = randomUUID()): Promise<string> {
+  await db.saleStock.create({ data: { saleId, initialStock: stock, available: stock } });
+  return saleId;
+}
+
+function orderCreated(
+  definition: EventDefinition<'order.created', EnvelopeOf<typeof OrderCreatedV1>['payload']>,
+  saleId: string,
+  overrides: Partial<EnvelopeOf<typeof OrderCreatedV1>['payload']> = {},
+) {
+  const orderId = randomUUID();
+  return createEvent(definition, {
+    orderId,
+    saleId,
+    userId: `user-${orderId.slice(0, 8)}`,
+    quantity: 2,
+    idempotencyKey: orderId,
+    priceCents: 1999,
+    acceptedAt: new Date().toISOString(),
+    ...overrides,
+  });
+}
+
+const refOf = ({
+  orderId,
+  saleId,
+  userId,
+  quantity,
+}: EnvelopeOf<typeof OrderCreatedV1>['payload']) => ({
+  orderId,
+  saleId,
+  userId,
+  quantity,
+});
+
+async function outboxOf(orderId: string) {
+  const rows = await db.outboxEvent.findMany({ where: { key: orderId }, orderBy: { id: 'asc' } });
+  return rows.map((r) => ({ type: r.type, payload: r.payload as Record<string, unknown> }));
+}
+
+async function stockOf(saleId: string) {
+  const row = await db.saleStock.findUniqueOrThrow({ where: { saleId } });
+  expect(row.initialStock).toBe(row.available + row.reserved - row.released); // conservation
+  return { available: row.available, reserved: row.reserved, released: row.released };
+}
+
+it('reserves once and emits one inventory.reserved, however often order.created is delivered', async () => {
+  const s = await saga();
+  const saleId = await stockSale(10);
+  const order = orderCreated(s.events.created, saleId, { quantity: 3, priceCents: 2500 });
+  // Twice, as a relay does when it crashes between the publish and marking it sent.
+  await s.deliver(s.events.created, order);
+  await s.deliver(s.events.created, order);
+
+  expect(await stockOf(saleId)).toEqual({ available: 7, reserved: 3, released: 0 });
+  const reservation = await db.reservation.findUniqueOrThrow({
+    where: { orderId: order.payload.orderId },
+  });
+  expect(reservation).toMatchObject({
+    status: 'RESERVED',
+    quantity: 3,
+    idempotencyKey: order.payload.idempotencyKey,
+  });
+  expect(await outboxOf(order.payload.orderId)).toEqual([
+    {
+      type: 'inventory.reserved',
+      payload: {
+        ...refOf(order.payload),
+        reservationId: reservation.reservationId,
+        amountCents: 7500,
+      },
+    },
+  ]);
+  expect(await db.inventoryLog.findMany({ where: { orderId: order.payload.orderId } })).toEqual([
+    expect.objectContaining({ kind: 'RESERVE', delta: -3, eventId: order.eventId }),
+  ]);
+
+  // The whole topic again from the start: no row changes, no outbox row is added.
+  const before = {
+    reservations: await db.reservation.findMany({ orderBy: { orderId: 'asc' } }),
+    outbox: await db.outboxEvent.count(),
+    log: await db.inventoryLog.count(),
+  };
+  await s.replayEverything();
+  await s.stop();
+  expect(await stockOf(saleId)).toEqual({ available: 7, reserved: 3, released: 0 });
+  expect({
+    reservations: await db.reservation.findMany({ orderBy: { orderId: 'asc' } }),
+    outbox: await db.outboxEvent.count(),
+    log: await db.inventoryLog.count(),
+  }).toEqual(before);
+});
+
+it('rejects an order the stock cannot cover, leaves the stock alone and counts the mismatch', async () => {
+  const s = await saga();
+  const saleId = await stockSale(1);
+  const order = orderCreated(s.events.created, saleId, { quantity: 2 });
+  await s.deliver(s.events.created, order);
+  await s.stop();
+
+  expect(await stockOf(saleId)).toEqual({ available: 1, reserved: 0, released: 0 });
+  expect(
+    await db.reservation.findUniqueOrThrow({ where: { orderId: order.payload.orderId } }),
+  ).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+  expect(await outboxOf(order.payload.orderId)).toEqual([
+    { type: 'inventory.rejected', payload: { ...refOf(order.payload), reason: 'OUT_OF_STOCK' } },
+  ]);
+  expect(
+    await s.metrics.registry.getSingleMetricAsString('seckill_inventory_mismatch_total'),
+  ).toMatch(/seckill_inventory_mismatch_total\{reason="OUT_OF_STOCK"[^}]*\} 1$/m);
+});
+
+it('retries an order whose sale has no stock row yet, and reserves it once the sale is there', async () => {
+  const s = await saga();
+  const saleId = randomUUID();
+  const order = orderCreated(s.events.created, saleId);
+  // Committed on its topic: the event moved on to the group's first retry topic.
+  await s.deliver(s.events.created, order);
+  expect(await db.reservation.count({ where: { orderId: order.payload.orderId } })).toBe(0);
+  await stockSale(5, saleId); // sale.published arrives late
+
+  await waitFor(
+    async () =>
+      (await db.reservation.findUnique({ where: { orderId: order.payload.orderId } }))?.status ===
+      'RESERVED',
+    'the retried order to be reserved',
+  );
+  expect(await db.saleStock.findUniqueOrThrow({ where: { saleId } })).toMatchObject({
+    available: 3,
+    reserved: 2,
+  });
+  expect((await outboxOf(order.payload.orderId)).map((e) => e.type)).toEqual([
+    'inventory.reserved',
+  ]);
+});
+
+it('sends an order whose sale never gets stocked to the dead-letter topic after its retries', async () => {
+  const s = await saga();
+  const order = orderCreated(s.events.created, `no-such-sale-${randomUUID()}`);
+  await s.deliver(s.events.created, order);
+
+  const deadLetter = await waitForDeadLetter(order.payload.orderId);
+  expect(deadLetter.headers).toMatchObject({
+    'dlq-reason': 'RETRIES_EXHAUSTED',
+    'dlq-attempts': '4',
+    'dlq-original-topic': s.events.created.topic,
+  });
+  expect(deadLetter.headers['dlq-error']).toContain('has no stock row yet');
+  expect(await db.reservation.count({ where: { orderId: order.payload.orderId } })).toBe(0);
+  expect(await outboxOf(order.payload.orderId)).toEqual([]);
+});
+
+/** The first dead letter keyed by `orderId` on this file's dead-letter topic. */
+async function waitForDeadLetter(
+  orderId: string,
+): Promise<{ headers: Record<string, string | undefined> }> {
+  const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader') });
+  let found: { headers: Record<string, string | undefined> } | undefined;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [deadLetterTopic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.key?.toString() !== orderId || found) return;
+        const headers: Record<string, string | undefined> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) {
+          headers[name] = Array.isArray(value) ? value[0]?.toString() : value?.toString();
+        }
+        found = { headers };
+      },
+    });
+    await waitFor(() => found !== undefined, `a dead letter for ${orderId}`);
+  } finally {
+    await consumer.disconnect();
+  }
+  if (!found) throw new Error(`no dead letter for ${orderId}`);
+  return found;
+}
+
+it('releases exactly once: payment.failed, then order.cancelled for the same order', async () => {
+  const s = await saga();
+  const saleId = await stockSale(5);
+  const order = orderCreated(s.events.created, saleId, { quantity: 2 });
+  await s.deliver(s.events.created, order);
+  expect(await stockOf(saleId)).toEqual({ available: 3, reserved: 2, released: 0 });
+
+  await s.deliver(
+    s.events.failed,
+    createEvent(s.events.failed, { ...refOf(order.payload), reason: 'card declined' }),
+  );
+  await s.deliver(
+    s.events.cancelled,
+    createEvent(s.events.cancelled, {
+      ...refOf(order.payload),
+      reason: 'PAYMENT_DEADLINE_EXPIRED',
+    }),
+  );
+  await s.replayEverything();
+  await s.stop();
+
+  expect(await stockOf(saleId)).toEqual({ available: 5, reserved: 2, released: 2 });
+  expect(
+    await db.reservation.findUniqueOrThrow({ where: { orderId: order.payload.orderId } }),
+  ).toMatchObject({ status: 'RELEASED', reason: 'PAYMENT_FAILED', quantity: 2 });
+  expect((await outboxOf(order.payload.orderId)).map((e) => e.type)).toEqual([
+    'inventory.reserved',
+    'inventory.released',
+  ]);
+  expect((await outboxOf(order.payload.orderId))[1]?.payload).toEqual({
+    ...refOf(order.payload),
+    reason: 'PAYMENT_FAILED',
+  });
+  expect(
+    (
+      await db.inventoryLog.findMany({
+        where: { orderId: order.payload.orderId },
+        orderBy: { id: 'asc' },
+      })
+    ).map((l) => [l.kind, l.delta]),
+  ).toEqual([
+    ['RESERVE', -2],
+    ['RELEASE', 2],
+  ]);
+});
+
+it('a cancellation that overtakes order.created leaves a tombstone: nothing is reserved later', async () => {
+  const s = await saga();
+  const saleId = await stockSale(5);
+  const order = orderCreated(s.events.created, saleId, { quantity: 2 });
+
+  await s.deliver(
+    s.events.cancelled,
+    createEvent(s.events.cancelled, { ...refOf(order.payload), reason: 'USER_CANCELLED' }),
+  );
+  await s.deliver(s.events.created, order);
+  await s.deliver(
+    s.events.failed,
+    createEvent(s.events.failed, { ...refOf(order.payload), reason: 'late' }),
+  );
+  await s.stop();
+
+  expect(await stockOf(saleId)).toEqual({ available: 5, reserved: 0, released: 0 });
+  expect(
+    await db.reservation.findUniqueOrThrow({ where: { orderId: order.payload.orderId } }),
+  ).toMatchObject({
+    status: 'RELEASED',
+    quantity: 0,
+    reason: 'ORDER_CANCELLED',
+    idempotencyKey: null,
+  });
+  // One release for order-service to give back the units its Redis admission took; no reservation.
+  expect(await outboxOf(order.payload.orderId)).toEqual([
+    { type: 'inventory.released', payload: { ...refOf(order.payload), reason: 'ORDER_CANCELLED' } },
+  ]);
+});
+
+it('never oversells under concurrent reservations: N orders for K < N units reserve exactly K', async () => {
+  const s = await saga();
+  await s.stop(); // this test drives the transactions itself, many at once
+  const K = 7;
+  const N = 24;
+  const saleId = await stockSale(K);
+  const handler = new OrderCreatedIntegrationEventHandler(logger, new MetricsRegistry('it'));
+  const store = new PrismaConsumerStore(db);
+  const orders = Array.from({ length: N }, () =>
+    orderCreated(s.events.created, saleId, { quantity: 1 }),
+  );
+
+  // Each order in its own transaction, all in flight together, as N consumer instances would.
+  await Promise.all(
+    orders.map((order, i) =>
+      store.transaction(async (tx) => {
+        const entries: OutboxEntry[] = [];
+        await handler.handle(order, scope(tx, entries, i));
+        await store.appendOutbox(tx, entries);
+      }),
+    ),
+  );
+
+  expect(await stockOf(saleId)).toEqual({ available: 0, reserved: K, released: 0 });
+  const statuses = await db.reservation.groupBy({
+    by: ['status'],
+    where: { saleId },
+    _count: true,
+  });
+  expect(Object.fromEntries(statuses.map((g) => [g.status, g._count]))).toEqual({
+    RESERVED: K,
+    REJECTED: N - K,
+  });
+  const ids = orders.map((o) => o.payload.orderId);
+  expect(
+    await db.outboxEvent.count({ where: { key: { in: ids }, type: 'inventory.reserved' } }),
+  ).toBe(K);
+  expect(
+    await db.outboxEvent.count({ where: { key: { in: ids }, type: 'inventory.rejected' } }),
+  ).toBe(N - K);
+});
+
+it('dead-letters a second order that reuses a buyer’s idempotency key instead of taking stock', async () => {
+  const s = await saga();
+  await s.stop();
+  const saleId = await stockSale(5);
+  const handler = new OrderCreatedIntegrationEventHandler(logger, new MetricsRegistry('it'));
+  const store = new PrismaConsumerStore(db);
+  const first = orderCreated(s.events.created, saleId, { idempotencyKey: 'k-1', userId: 'u-1' });
+  const second = orderCreated(s.events.created, saleId, { idempotencyKey: 'k-1', userId: 'u-1' });
+  await store.transaction((tx) => handler.handle(first, scope(tx, [], 0)));
+
+  await expect(
+    store.transaction((tx) => handler.handle(second, scope(tx, [], 1))),
+  ).rejects.toMatchObject({ name: NonRetriableError.name, reason: 'DUPLICATE_IDEMPOTENCY_KEY' });
+  expect(await stockOf(saleId)).toEqual({ available: 3, reserved: 2, released: 0 });
+  expect(await db.reservation.count({ where: { orderId: second.payload.orderId } })).toBe(0);
+});
+
+function scope(tx: InventoryTransaction, entries: OutboxEntry[], offset: number) {
+  const outbox: Outbox = {
+    add(definition, payload) {
+      const event = createEvent(definition, payload);
+      entries.push({ topic: definition.topic, event, headers: {} });
+      return event;
+    },
+  };
+  const context: EventContext = {
+    topic: 'direct',
+    partition: 0,
+    offset: String(offset),
+    attempt: 1,
+    consumerGroup: 'direct',
+  };
+  return { tx, outbox, context };
+}

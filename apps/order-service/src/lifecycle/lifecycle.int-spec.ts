@@ -1,0 +1,555 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  createEvent,
+  defineEvent,
+  type EventDefinition,
+  type EventEnvelope,
+  EventRegistry,
+  InventoryRejectedV1,
+  InventoryReleasedV1,
+  InventoryReservedV1,
+  OrderCancelledV1,
+  OrderCreatedV1,
+  PaymentFailedV1,
+  PaymentRefundedV1,
+  PaymentSucceededV1,
+  ShipmentCreatedV1,
+  type TopicName,
+} from '@seckill/contracts';
+import {
+  EventPublisher,
+  type HandlerScope,
+  type IntegrationEventHandler,
+  KafkaConsumerRunner,
+} from '@seckill/kafka';
+import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import {
+  applyMigrations,
+  createDatabase,
+  createPgAdapter,
+  dropDatabase,
+  PrismaConsumerStore,
+  PrismaOutboxStore,
+  uniqueDatabaseName,
+} from '@seckill/persistence';
+import {
+  type AdmissionRequest,
+  AdmissionScript,
+  loadSaleStock,
+  orderIndexKey,
+  OUTBOX_STREAMS_KEY,
+  RestockScript,
+  restockedKey,
+  saleKeys,
+} from '@seckill/redis';
+import {
+  committedOffset,
+  headerOf,
+  readMessages,
+  testEndpoints,
+  uniqueName,
+  waitFor,
+} from '@seckill/testing';
+import { OrderDatabase, type OrderTransaction } from '../database';
+import { DeadlineSweeper } from './deadline-sweeper';
+import {
+  InventoryRejectedIntegrationEventHandler,
+  InventoryReleasedIntegrationEventHandler,
+  InventoryReservedIntegrationEventHandler,
+  OrderCancelledIntegrationEventHandler,
+  OrderCreatedIntegrationEventHandler,
+  PaymentFailedIntegrationEventHandler,
+  PaymentRefundedIntegrationEventHandler,
+  PaymentSucceededIntegrationEventHandler,
+  ShipmentCreatedIntegrationEventHandler,
+} from './lifecycle.handlers';
+import { OrderReadModel } from './order-read-model';
+
+/**
+ * order-service's consumer group on the real broker, the real Redis and a database of the
+ * test's own, through the real `KafkaConsumerRunner` and `PrismaConsumerStore`: events of one
+ * order in any order give the right status and history, a redelivery from offset 0 changes
+ * nothing, `inventory.released` gives the stock back to Redis once, and the deadline sweeper
+ * cancels an unpaid order exactly once (one `order.cancelled` in the outbox) and no paid one.
+ */
+const endpoints = testEndpoints();
+const { host, port, user, password } = endpoints.postgres;
+const serverUrl = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
+const databaseName = uniqueDatabaseName('order_lifecycle_it');
+const databaseUrl = serverUrl.replace(/\/postgres$/, `/${databaseName}`);
+
+const kafka = new Kafka({
+  clientId: 'order-lifecycle-it',
+  brokers: [...endpoints.kafkaBrokers],
+  logLevel: logLevel.NOTHING,
+});
+const admin = kafka.admin();
+const publisher = new EventPublisher(kafka);
+const logger = ServiceLogger.create(
+  'order-lifecycle-it',
+  (process.env.IT_LOG_LEVEL ?? 'error') as 'error',
+);
+const redis = new Redis(endpoints.redisUrl);
+
+/** Every lifecycle event on a topic of this file's own. */
+function onOwnTopic<D extends EventDefinition>(definition: D): D {
+  return defineEvent({
+    ...definition,
+    topic: uniqueName(`it.${definition.topic}`) as TopicName,
+  }) as unknown as D;
+}
+const Events = {
+  created: onOwnTopic(OrderCreatedV1),
+  reserved: onOwnTopic(InventoryReservedV1),
+  rejected: onOwnTopic(InventoryRejectedV1),
+  released: onOwnTopic(InventoryReleasedV1),
+  paid: onOwnTopic(PaymentSucceededV1),
+  paymentFailed: onOwnTopic(PaymentFailedV1),
+  refunded: onOwnTopic(PaymentRefundedV1),
+  shipped: onOwnTopic(ShipmentCreatedV1),
+  cancelled: onOwnTopic(OrderCancelledV1),
+};
+const topics = Object.values(Events).map((definition) => definition.topic);
+const deadLetterTopic = uniqueName('it.dead-letter');
+const groupId = uniqueName('order-service-it');
+const sales: string[] = [];
+
+let db: OrderDatabase;
+let runner: KafkaConsumerRunner | undefined;
+
+beforeAll(async () => {
+  await createDatabase(serverUrl, databaseName);
+  const prismaDir = path.join(__dirname, '..', '..', 'prisma');
+  await applyMigrations({
+    schemaPath: path.join(prismaDir, 'schema.prisma'),
+    migrationsDir: path.join(prismaDir, 'migrations'),
+    databaseUrl,
+  });
+  db = new OrderDatabase({ adapter: createPgAdapter(databaseUrl, { poolSize: 6 }) });
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [...topics, deadLetterTopic].map((topic) => ({
+      topic,
+      numPartitions: 1,
+      replicationFactor: 1,
+    })),
+  });
+  runner = startRunner();
+  await runner.start();
+});
+
+afterAll(async () => {
+  await runner?.stop();
+  await publisher.disconnect();
+  // With whatever topics the runner made for its group (retry topics).
+  const ofGroup = (await admin.listTopics()).filter((topic) => topic.includes(groupId));
+  await admin
+    .deleteTopics({ topics: [...topics, deadLetterTopic, ...ofGroup] })
+    .catch(() => undefined);
+  await admin.disconnect();
+  for (const saleId of sales) {
+    const keys = saleKeys(saleId);
+    const orders = await redis.hkeys(keys.orders);
+    await redis.srem(OUTBOX_STREAMS_KEY, keys.outbox);
+    await redis.del(
+      ...[keys.meta, keys.stock, keys.buyers, keys.orders, keys.outbox, restockedKey(saleId)],
+      ...orders.map(orderIndexKey),
+    );
+  }
+  redis.disconnect();
+  await db.$disconnect();
+  await dropDatabase(serverUrl, databaseName);
+});
+
+/** The service's handlers, each on this file's topic for its event. */
+function startRunner(): KafkaConsumerRunner {
+  const model = new OrderReadModel();
+  const restock = new RestockScript(redis);
+  const on = <D extends EventDefinition>(
+    definition: D,
+    handler: { handle(event: never, scope: HandlerScope<OrderTransaction>): Promise<void> },
+  ): IntegrationEventHandler => ({
+    event: definition,
+    handle: (event, scope) =>
+      handler.handle(event as never, scope as HandlerScope<OrderTransaction>),
+  });
+  return new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('order-it'), {
+    groupId,
+    registry: new EventRegistry(Object.values(Events)),
+    deadLetterTopic,
+    store: new PrismaConsumerStore(db),
+    backoff: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
+    handlers: [
+      on(Events.created, new OrderCreatedIntegrationEventHandler(model, logger)),
+      on(Events.reserved, new InventoryReservedIntegrationEventHandler(model, logger)),
+      on(Events.rejected, new InventoryRejectedIntegrationEventHandler(model, logger)),
+      on(Events.released, new InventoryReleasedIntegrationEventHandler(model, logger, restock)),
+      on(Events.paid, new PaymentSucceededIntegrationEventHandler(model, logger)),
+      on(Events.paymentFailed, new PaymentFailedIntegrationEventHandler(model, logger)),
+      on(Events.refunded, new PaymentRefundedIntegrationEventHandler(model, logger)),
+      on(Events.shipped, new ShipmentCreatedIntegrationEventHandler(model, logger)),
+      on(Events.cancelled, new OrderCancelledIntegrationEventHandler(model, logger)),
+    ],
+  });
+}
+
+interface Ref {
+  readonly orderId: string;
+  readonly saleId: string;
+  readonly userId: string;
+  readonly quantity: number;
+}
+
+function newOrder(overrides: Partial<Ref> = {}): Ref {
+  return {
+    orderId: randomUUID(),
+    saleId: randomUUID(),
+    userId: uniqueName('user'),
+    quantity: 1,
+    ...overrides,
+  };
+}
+
+/**
+ * The lifecycle events of one order, as their producers would write them: each a millisecond
+ * after the step before it, so the history has one right order.
+ */
+function eventsOf(ref: Ref, acceptedAt = new Date().toISOString()) {
+  const at = (step: number) => ({ occurredAt: new Date(Date.parse(acceptedAt) + step) });
+  return {
+    created: createEvent(
+      Events.created,
+      {
+        ...ref,
+        idempotencyKey: `key-${ref.orderId}`,
+        priceCents: 1999,
+        acceptedAt,
+      },
+      at(0),
+    ),
+    reserved: createEvent(
+      Events.reserved,
+      {
+        ...ref,
+        reservationId: randomUUID(),
+        amountCents: 1999 * ref.quantity,
+      },
+      at(1),
+    ),
+    rejected: createEvent(Events.rejected, { ...ref, reason: 'OUT_OF_STOCK' }, at(1)),
+    paid: createEvent(
+      Events.paid,
+      {
+        ...ref,
+        paymentId: randomUUID(),
+        amountCents: 1999 * ref.quantity,
+      },
+      at(3),
+    ),
+    refunded: createEvent(
+      Events.refunded,
+      {
+        ...ref,
+        paymentId: randomUUID(),
+        amountCents: 1999 * ref.quantity,
+        reason: 'order cancelled',
+      },
+      at(4),
+    ),
+    shipped: createEvent(
+      Events.shipped,
+      {
+        ...ref,
+        shipmentId: randomUUID(),
+        trackingNumber: 'TRACK-1',
+      },
+      at(5),
+    ),
+    cancelled: createEvent(Events.cancelled, { ...ref, reason: 'PAYMENT_DEADLINE_EXPIRED' }, at(2)),
+    releasedAfterCancel: createEvent(Events.released, { ...ref, reason: 'ORDER_CANCELLED' }, at(3)),
+  };
+}
+
+async function publish(...events: EventEnvelope[]): Promise<void> {
+  for (const event of events) {
+    const definitions: readonly EventDefinition[] = Object.values(Events);
+    await publisher.publish(
+      definitions.find((d) => d.type === event.type)!,
+      event,
+    );
+  }
+}
+
+async function applied(...events: EventEnvelope[]): Promise<void> {
+  await waitFor(
+    async () =>
+      (await db.inboxEvent.count({
+        where: { consumerGroup: groupId, eventId: { in: events.map((e) => e.eventId) } },
+      })) === events.length,
+    `${events.map((e) => e.type).join(', ')} to be applied`,
+  );
+}
+
+function orderOf(orderId: string) {
+  return db.order.findUnique({
+    where: { orderId },
+    include: { history: { orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] } },
+  });
+}
+
+/** Everything the consumer group wrote: what a redelivery must leave exactly as it was. */
+async function snapshot() {
+  return {
+    orders: await db.order.findMany({ orderBy: { orderId: 'asc' } }),
+    history: await db.orderHistory.findMany({ orderBy: { id: 'asc' } }),
+    inbox: await db.inboxEvent.count({ where: { consumerGroup: groupId } }),
+  };
+}
+
+const shippedOrder = newOrder();
+let shippedEvents: ReturnType<typeof eventsOf>;
+const restockedOrder = newOrder({ userId: 'restock-buyer' });
+
+describe('the order read model from the saga events', () => {
+  it('reaches SHIPPED when later events overtake earlier ones, order.created last', async () => {
+    const acceptedAt = new Date(Date.now() - 5_000).toISOString();
+    shippedEvents = eventsOf(shippedOrder, acceptedAt);
+    const { created, reserved, paid, shipped } = shippedEvents;
+    await publish(shipped, paid);
+    await applied(shipped, paid);
+    expect(await orderOf(shippedOrder.orderId)).toMatchObject({ status: 'SHIPPED' });
+
+    await publish(reserved, created);
+    await applied(reserved, created);
+    const order = await orderOf(shippedOrder.orderId);
+    expect(order).toMatchObject({
+      status: 'SHIPPED',
+      saleId: shippedOrder.saleId,
+      userId: shippedOrder.userId,
+      priceCents: 1999,
+      amountCents: 1999,
+      idempotencyKey: `key-${shippedOrder.orderId}`,
+      // The deadline counts from the acceptance, not from the first event consumed.
+      createdAt: new Date(acceptedAt),
+    });
+    // Every event is in the history, in the order it happened, also those that moved nothing.
+    expect(order!.history.map((h) => [h.status, h.eventType])).toEqual([
+      ['PENDING', 'order.created'],
+      ['RESERVED', 'inventory.reserved'],
+      ['PAID', 'payment.succeeded'],
+      ['SHIPPED', 'shipment.created'],
+    ]);
+  });
+
+  it('keeps a cancelled order CANCELLED when its payment arrives late, and notes the refund', async () => {
+    const ref = newOrder();
+    const events = eventsOf(ref);
+    await publish(events.created, events.reserved, events.cancelled);
+    await applied(events.created, events.reserved, events.cancelled);
+    expect(await orderOf(ref.orderId)).toMatchObject({ status: 'CANCELLED' });
+
+    await publish(events.paid, events.refunded);
+    await applied(events.paid, events.refunded);
+    const order = await orderOf(ref.orderId);
+    expect(order?.status).toBe('CANCELLED');
+    expect(order!.history.map((h) => h.status)).toEqual([
+      'PENDING',
+      'RESERVED',
+      'CANCELLED',
+      'PAID',
+      'REFUNDED',
+    ]);
+  });
+
+  it('fails a rejected order for good, created by the rejection if it comes first', async () => {
+    const ref = newOrder();
+    const events = eventsOf(ref);
+    await publish(events.rejected);
+    await applied(events.rejected);
+    expect(await orderOf(ref.orderId)).toMatchObject({ status: 'FAILED', priceCents: null });
+    await publish(events.created, events.reserved);
+    await applied(events.created, events.reserved);
+    expect(await orderOf(ref.orderId)).toMatchObject({ status: 'FAILED', priceCents: 1999 });
+  });
+
+  it('sends an event that names someone else’s order to the dead-letter topic, changing nothing', async () => {
+    const before = await orderOf(shippedOrder.orderId);
+    const forged = createEvent(Events.cancelled, {
+      ...shippedOrder,
+      userId: 'mallory',
+      reason: 'USER_CANCELLED',
+    });
+    await publish(forged);
+    const [dead] = await readMessages(kafka, deadLetterTopic, 1);
+    expect(headerOf(dead!, 'dlq-reason')).toBe('ORDER_MISMATCH');
+    expect(await orderOf(shippedOrder.orderId)).toEqual(before);
+  });
+});
+
+describe('restock on inventory.released', () => {
+  it('gives the units back to Redis once, however often the release is delivered', async () => {
+    const { saleId, userId } = restockedOrder;
+    sales.push(saleId);
+    const now = Date.now();
+    await loadSaleStock(redis, {
+      saleId,
+      startsAtMs: now - 60_000,
+      endsAtMs: now + 3_600_000,
+      perUserLimit: 1,
+      priceCents: 1999,
+      stock: 1,
+    });
+    const script = new AdmissionScript(redis);
+    const purchase = (orderId: string): AdmissionRequest => ({
+      saleId,
+      userId,
+      quantity: 1,
+      orderId,
+      idempotencyKey: null,
+      orderSummary: JSON.stringify({ orderId }),
+      answer: '{}',
+      record: { topic: 'it.unused', key: orderId, value: '{}', headers: {} },
+    });
+    expect(await script.admit(purchase(restockedOrder.orderId))).toMatchObject({
+      outcome: 'ACCEPTED',
+      remainingStock: 0,
+    });
+
+    const events = eventsOf(restockedOrder);
+    // The same release twice (a relay that crashed before marking it sent), and a second
+    // release of the same order under another event id (a replayed producer).
+    const again = createEvent(Events.released, { ...restockedOrder, reason: 'ORDER_CANCELLED' });
+    await publish(events.created, events.cancelled, events.releasedAfterCancel);
+    await publish(events.releasedAfterCancel, again);
+    await applied(events.created, events.cancelled, events.releasedAfterCancel, again);
+
+    const keys = saleKeys(saleId);
+    expect(await redis.get(keys.stock)).toBe('1');
+    expect(await redis.hexists(keys.buyers, userId)).toBe(0);
+    expect(await orderOf(restockedOrder.orderId)).toMatchObject({ status: 'CANCELLED' });
+    // The buyer may buy again, and gets the returned unit.
+    expect(await script.admit(purchase(randomUUID()))).toMatchObject({
+      outcome: 'ACCEPTED',
+      remainingStock: 0,
+    });
+  });
+});
+
+describe('redelivery', () => {
+  it('changes nothing when the group reads every topic again from offset 0', async () => {
+    const ends = new Map<string, string>();
+    for (const topic of topics) {
+      const [partition] = await admin.fetchTopicOffsets(topic);
+      ends.set(topic, partition!.high);
+    }
+    const committed = async () => {
+      for (const [topic, high] of ends) {
+        if (high !== '0' && (await committedOffset(admin, groupId, topic)) !== high) return false;
+      }
+      return true;
+    };
+    await waitFor(committed, 'everything published so far to be committed');
+    const before = await snapshot();
+    const stock = await redis.get(saleKeys(restockedOrder.saleId).stock);
+
+    await runner!.stop();
+    for (const topic of topics) await admin.resetOffsets({ groupId, topic, earliest: true });
+    runner = startRunner();
+    await runner.start();
+    await waitFor(committed, 'the redelivered events to be committed again');
+
+    expect(await snapshot()).toEqual(before);
+    expect(await redis.get(saleKeys(restockedOrder.saleId).stock)).toBe(stock);
+  });
+});
+
+describe('the unpaid deadline', () => {
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+
+  async function seed(status: string, createdAt: Date): Promise<string> {
+    const ref = newOrder();
+    await db.order.create({ data: { ...ref, status, createdAt } });
+    return ref.orderId;
+  }
+
+  it('cancels each overdue unpaid order exactly once, with one order.cancelled, and no paid one', async () => {
+    const pending = await seed('PENDING', minutesAgo(10));
+    const reserved = await seed('RESERVED', minutesAgo(10));
+    const paid = await seed('PAID', minutesAgo(10));
+    const fresh = await seed('PENDING', minutesAgo(0));
+    const sweeper = () =>
+      new DeadlineSweeper(db, logger, {
+        deadlineMs: 5 * 60_000,
+        intervalMs: 1000,
+        batchSize: 100,
+        cancelled: Events.cancelled,
+      });
+
+    // Two instances at once: SKIP LOCKED hands each order to one of them.
+    const counts = await Promise.all([sweeper().sweepOnce(), sweeper().sweepOnce()]);
+    const swept = [pending, reserved];
+    expect(counts[0] + counts[1]).toBe(swept.length);
+    expect(await sweeper().sweepOnce()).toBe(0);
+
+    for (const orderId of swept) {
+      expect(await orderOf(orderId)).toMatchObject({ status: 'CANCELLED' });
+      const rows = await db.outboxEvent.findMany({ where: { key: orderId } });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        topic: Events.cancelled.topic,
+        type: 'order.cancelled',
+        payload: expect.objectContaining({ orderId, reason: 'PAYMENT_DEADLINE_EXPIRED' }),
+      });
+      const history = await db.orderHistory.findMany({ where: { orderId } });
+      expect(history).toMatchObject([{ status: 'CANCELLED', eventId: rows[0]!.eventId }]);
+    }
+    for (const orderId of [paid, fresh]) {
+      expect(await db.outboxEvent.count({ where: { key: orderId } })).toBe(0);
+    }
+    expect((await orderOf(paid))?.status).toBe('PAID');
+    expect((await orderOf(fresh))?.status).toBe('PENDING');
+
+    // The generic relay publishes them; consuming its own cancellation changes nothing.
+    const historyBefore = await db.orderHistory.count();
+    const consumedCancellations = () =>
+      db.inboxEvent.count({ where: { consumerGroup: groupId, topic: Events.cancelled.topic } });
+    const cancellationsBefore = await consumedCancellations();
+    const store = new PrismaOutboxStore(db);
+    await store.relayBatch(100, (records) => publisher.send(records));
+    expect(await db.outboxEvent.count({ where: { key: { in: swept }, publishedAt: null } })).toBe(
+      0,
+    );
+    await waitFor(
+      async () => (await consumedCancellations()) === cancellationsBefore + swept.length,
+      'the cancellations to be consumed back',
+    );
+    expect(await db.orderHistory.count()).toBe(historyBefore);
+    for (const orderId of swept) {
+      expect((await orderOf(orderId))?.status).toBe('CANCELLED');
+    }
+  });
+
+  it('sweeps on its own once started, until stopped', async () => {
+    const overdue = await seed('RESERVED', minutesAgo(10));
+    const sweeper = new DeadlineSweeper(db, logger, {
+      deadlineMs: 5 * 60_000,
+      intervalMs: 50,
+      batchSize: 100,
+      cancelled: Events.cancelled,
+    });
+    sweeper.start();
+    try {
+      await waitFor(
+        async () => (await orderOf(overdue))?.status === 'CANCELLED',
+        'the running sweeper to cancel the overdue order',
+      );
+    } finally {
+      await sweeper.stop();
+    }
+    expect(await db.outboxEvent.count({ where: { key: overdue } })).toBe(1);
+  });
+});

@@ -1,0 +1,403 @@
+/**
+ * `npm run bench -- drain`: peak shaving, measured. A backlog of B events waits on a topic; a
+ * consumer group capped at R events/s drains it through the real runner (inbox + effect in one
+ * Postgres transaction, offsets after commit) into a scratch database. The brief's claim: the
+ * database sees R writes/s (±5 %) and the backlog is gone after B/R seconds (±10 %). The same run
+ * drains the backlog once more without a cap, so the figure comes with the ceiling it is under.
+ */
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Pool } from 'pg';
+import {
+  createEvent,
+  defineEvent,
+  type EnvelopeOf,
+  EventRegistry,
+  InventoryReservedV1,
+  OrderCreatedV1,
+  type TopicName,
+} from '@seckill/contracts';
+import { EventPublisher, type HandlerScope, KafkaConsumerRunner } from '@seckill/kafka';
+import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import {
+  createDatabase,
+  dropDatabase,
+  MESSAGING_TABLES_SQL,
+  pgSqlClient,
+  PrismaConsumerStore,
+  type SqlExecutor,
+  type TransactionalClient,
+} from '@seckill/persistence';
+import { databaseUrl } from '../local/services';
+import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
+import { parseIntOption, parseOptions, UsageError } from './args';
+
+export interface DrainOptions {
+  readonly rate: number;
+  readonly backlog: number;
+  readonly partitions: number;
+  readonly batch: number;
+  readonly skipUncapped: boolean;
+}
+
+export const DRAIN_DEFAULTS: DrainOptions = {
+  rate: 1000,
+  backlog: 30_000,
+  partitions: 12,
+  batch: 100,
+  skipUncapped: false,
+};
+
+export const DRAIN_USAGE = `Usage: npm run bench -- drain [options]
+
+Peak shaving, measured: B events wait on a fresh topic; a consumer group capped at R events/s
+drains them through the real consumer runner (inbox row + one write per event in one Postgres
+transaction per chunk, offsets committed after it) into a scratch database. Judges the brief:
+DB write rate within 5 % of R, drain time within 10 % of B/R. Then drains the same backlog
+without a cap (a second group: the ceiling the cap sits under) and a tenth of it with one
+event per transaction (what batching buys).
+
+Needs the local infrastructure (npm run infra -- up); creates and drops its own database and topic.
+
+Options:
+  --rate <n>         the cap R, events/s (default ${DRAIN_DEFAULTS.rate})
+  --backlog <n>      the backlog B, events (default ${DRAIN_DEFAULTS.backlog})
+  --partitions <n>   partitions of the topic (default ${DRAIN_DEFAULTS.partitions})
+  --batch <n>        events per transaction (default ${DRAIN_DEFAULTS.batch})
+  --skip-uncapped    leave out the uncapped runs
+  --update-docs      write this run's figures into docs/benchmarks.md
+`;
+
+export function parseDrainArgs(argv: readonly string[]): DrainOptions & { updateDocs: boolean } {
+  const { values, flags, positional } = parseOptions(
+    argv,
+    ['--rate', '--backlog', '--partitions', '--batch'],
+    ['--skip-uncapped', '--update-docs'],
+  );
+  if (positional.length) throw new UsageError(`unexpected argument: ${positional.join(' ')}`);
+  const d = DRAIN_DEFAULTS;
+  const get = (name: string, min: number, max: number, fallback: number): number =>
+    values.has(name) ? parseIntOption(name, values.get(name), min, max) : fallback;
+  return {
+    rate: get('--rate', 10, 100_000, d.rate),
+    backlog: get('--backlog', 100, 10_000_000, d.backlog),
+    partitions: get('--partitions', 1, 128, d.partitions),
+    batch: get('--batch', 1, 10_000, d.batch),
+    skipUncapped: flags.has('--skip-uncapped'),
+    updateDocs: flags.has('--update-docs'),
+  };
+}
+
+export interface DrainRun {
+  readonly label: string;
+  readonly capPerSec: number | null;
+  /** Events per transaction. */
+  readonly batch: number;
+  readonly events: number;
+  /** First write to last write, by the database's clock. */
+  readonly drainSec: number;
+  /** Writes per second in the middle 80 % of the drain (ramp-up and tail left out). */
+  readonly steadyRatePerSec: number;
+}
+
+export interface DrainReport {
+  readonly options: DrainOptions;
+  readonly runs: readonly DrainRun[];
+}
+
+/** The brief's two tolerances, as verdicts. */
+export function judgeDrain(
+  run: DrainRun,
+  options: DrainOptions,
+): { rate: boolean; drain: boolean } {
+  const expectedSec = options.backlog / options.rate;
+  return {
+    rate: Math.abs(run.steadyRatePerSec - options.rate) <= 0.05 * options.rate,
+    drain: Math.abs(run.drainSec - expectedSec) <= 0.1 * expectedSec,
+  };
+}
+
+export function formatDrainReport(report: DrainReport): string {
+  const { options } = report;
+  const expectedSec = options.backlog / options.rate;
+  const lines = [
+    `drain: backlog B=${options.backlog} events on ${options.partitions} partitions, ` +
+      `cap R=${options.rate}/s, ${options.batch} events per transaction; B/R = ${expectedSec.toFixed(1)} s`,
+    '',
+    'run          cap/s  per tx   events   drain s   steady writes/s       vs R      vs B/R',
+  ];
+  for (const run of report.runs) {
+    const capped = run.capPerSec !== null;
+    const verdict = capped ? judgeDrain(run, options) : undefined;
+    lines.push(
+      [
+        run.label.padEnd(12),
+        String(run.capPerSec ?? '-').padStart(5),
+        String(run.batch).padStart(7),
+        String(run.events).padStart(8),
+        run.drainSec.toFixed(1).padStart(9),
+        run.steadyRatePerSec.toFixed(0).padStart(17),
+        (capped
+          ? `${pct(run.steadyRatePerSec / options.rate)} ${verdict?.rate ? 'ok' : 'MISS'}`
+          : '-'
+        ).padStart(9),
+        (capped
+          ? `${pct(run.drainSec / expectedSec)} ${verdict?.drain ? 'ok' : 'MISS'}`
+          : '-'
+        ).padStart(11),
+      ].join(' '),
+    );
+  }
+  return lines.join('\n');
+}
+
+export const DRAIN_DOC_MARKERS = {
+  begin: '<!-- bench:drain:begin (generated by npm run bench -- drain --update-docs) -->',
+  end: '<!-- bench:drain:end -->',
+} as const;
+
+export function formatDrainMarkdown(report: DrainReport, invocation: string, at: Date): string {
+  const { options } = report;
+  const expectedSec = options.backlog / options.rate;
+  const rows = report.runs.map((run) => {
+    const verdict = run.capPerSec === null ? undefined : judgeDrain(run, options);
+    return [
+      run.label,
+      run.capPerSec === null ? 'none' : String(run.capPerSec),
+      String(run.batch),
+      String(run.events),
+      run.drainSec.toFixed(1),
+      run.steadyRatePerSec.toFixed(0),
+      verdict
+        ? `${pct(run.steadyRatePerSec / options.rate)} (${verdict.rate ? 'ok' : 'MISS'})`
+        : '',
+      verdict ? `${pct(run.drainSec / expectedSec)} (${verdict.drain ? 'ok' : 'MISS'})` : '',
+    ];
+  });
+  return [
+    `Run ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC: \`${invocation}\` ` +
+      `(B = ${options.backlog} on ${options.partitions} partitions, R = ${options.rate}/s, ` +
+      `B/R = ${expectedSec.toFixed(1)} s). Targets: steady DB writes within 5 % of R, drain ` +
+      'within 10 % of B/R.',
+    '',
+    '| run | cap/s | events per tx | events | drain (s) | steady writes/s | vs R | vs B/R |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+  ].join('\n');
+}
+
+function pct(ratio: number): string {
+  return `${(ratio * 100).toFixed(1)}%`;
+}
+
+// The effect of an event: one row, stamped with the database clock at insert time.
+const EFFECTS_SQL = `
+  CREATE TABLE bench_writes (
+    consumer_group TEXT NOT NULL, order_id TEXT NOT NULL,
+    written_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (consumer_group, order_id));`;
+
+// ---------------------------------------------------------------------------------------------
+
+export async function runDrainBench(
+  options: DrainOptions,
+  log: (line: string) => void,
+): Promise<DrainReport> {
+  const endpoints = infraEndpoints(runningKafkaBrokers() ?? 1);
+  const stamp = `${Date.now()}`;
+  const database = `seckill_bench_drain_${stamp}`;
+  const serverUrl = databaseUrl(endpoints, 'postgres');
+  const topic = `bench.drain.${stamp}` as TopicName;
+  const followUpTopic = `bench.drain.${stamp}.reserved` as TopicName;
+  const kafka = new Kafka({
+    clientId: 'bench-drain',
+    brokers: [...endpoints.kafkaBrokers],
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  const publisher = new EventPublisher(kafka);
+  const topics: string[] = [topic, followUpTopic];
+  let pool: Pool | undefined;
+  await createDatabase(serverUrl, database).catch((error: Error) => {
+    throw new Error(`PostgreSQL refused (${error.message}); is it up? npm run infra -- up`);
+  });
+  try {
+    const sql = pgSqlClient(databaseUrl(endpoints, database), 8);
+    pool = sql.pool;
+    await pool.query(MESSAGING_TABLES_SQL);
+    await pool.query(EFFECTS_SQL);
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: options.partitions, replicationFactor: 1 },
+        { topic: followUpTopic, numPartitions: 1, replicationFactor: 1 },
+      ],
+    });
+    const bench: BenchTopics = {
+      created: defineEvent({ ...OrderCreatedV1, topic }),
+      reserved: defineEvent({ ...InventoryReservedV1, topic: followUpTopic }),
+    };
+    await publishBacklog(publisher, bench.created, options.backlog, log);
+
+    const context = { kafka, publisher, client: sql.client, pool, bench, topics, log };
+    const runs: DrainRun[] = [];
+    runs.push(await drain(context, 'capped', options.rate, options.batch, options.backlog));
+    if (!options.skipUncapped) {
+      runs.push(await drain(context, 'uncapped', null, options.batch, options.backlog));
+      // One event per transaction over a tenth of the backlog: what batching buys.
+      const sample = Math.max(100, Math.round(options.backlog / 10));
+      runs.push(await drain(context, 'uncapped-1', null, 1, sample));
+    }
+    return { options, runs };
+  } finally {
+    await publisher.disconnect().catch(() => undefined);
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await pool?.end().catch(() => undefined);
+    await dropDatabase(serverUrl, database).catch(() => undefined);
+  }
+}
+
+interface BenchTopics {
+  readonly created: typeof OrderCreatedV1;
+  readonly reserved: typeof InventoryReservedV1;
+}
+
+interface DrainContext {
+  readonly kafka: Kafka;
+  readonly publisher: EventPublisher;
+  readonly client: TransactionalClient<SqlExecutor>;
+  readonly pool: Pool;
+  readonly bench: BenchTopics;
+  /** Topics to delete afterwards (the runners' retry topics join it). */
+  readonly topics: string[];
+  readonly log: (line: string) => void;
+}
+
+async function publishBacklog(
+  publisher: EventPublisher,
+  definition: typeof OrderCreatedV1,
+  backlog: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const acceptedAt = new Date().toISOString();
+  const chunk = 2000;
+  const started = Date.now();
+  for (let sent = 0; sent < backlog; sent += chunk) {
+    const records = [];
+    for (let i = sent; i < Math.min(sent + chunk, backlog); i++) {
+      const orderId = randomUUID();
+      const event = createEvent(definition, {
+        orderId,
+        saleId: 'bench-sale',
+        userId: `user-${i}`,
+        quantity: 1,
+        idempotencyKey: orderId,
+        priceCents: 100,
+        acceptedAt,
+      });
+      records.push({ topic: definition.topic, key: event.key, value: JSON.stringify(event) });
+    }
+    await publisher.send(records);
+    log(`  backlog: ${Math.min(sent + chunk, backlog)}/${backlog} events published`);
+  }
+  log(`backlog of ${backlog} events ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * One consumer group drains the topic until `target` events are written. Each event is a saga
+ * step: one row written and one follow-up event in the outbox, in the runner's transaction.
+ */
+async function drain(
+  context: DrainContext,
+  label: string,
+  cap: number | null,
+  batch: number,
+  target: number,
+): Promise<DrainRun> {
+  const { kafka, publisher, client, pool, bench, log } = context;
+  const groupId = `bench-drain-${label}-${randomUUID().slice(0, 8)}`;
+  const logger = ServiceLogger.create('bench-drain', 'warn');
+  const runner = new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('bench'), {
+    groupId,
+    registry: new EventRegistry([bench.created]),
+    store: new PrismaConsumerStore(client),
+    maxBatchEvents: batch,
+    maxEventsPerSecond: cap ?? Number.POSITIVE_INFINITY,
+    handlers: [
+      {
+        event: bench.created,
+        handle: async (
+          event: EnvelopeOf<typeof OrderCreatedV1>,
+          { tx, outbox }: HandlerScope<SqlExecutor>,
+        ) => {
+          const { orderId, saleId, userId, quantity, priceCents } = event.payload;
+          await tx.$executeRaw`
+            INSERT INTO bench_writes (consumer_group, order_id) VALUES (${groupId}, ${orderId})`;
+          outbox.add(bench.reserved, {
+            orderId,
+            saleId,
+            userId,
+            quantity,
+            reservationId: orderId,
+            amountCents: priceCents * quantity,
+          });
+        },
+      },
+    ],
+  });
+  context.topics.push(...runner.retryTopics);
+  const written = async (): Promise<number> => {
+    const result = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM bench_writes WHERE consumer_group = $1',
+      [groupId],
+    );
+    return Number(result.rows[0]?.n ?? 0);
+  };
+  log(
+    `${label}: ${cap === null ? 'no cap' : `cap ${cap}/s`}, ${batch} per transaction, ` +
+      `until ${target} events are written`,
+  );
+  await runner.start();
+  try {
+    const deadline = Date.now() + 120_000 + (10 * target * 1000) / (cap ?? 1000);
+    let done = 0;
+    let previous = 0;
+    while (done < target) {
+      if (Date.now() > deadline) {
+        throw new Error(`${label}: only ${done}/${target} events written before the deadline`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      done = await written();
+      log(`  ${label}: ${done}/${target} written (+${Math.round((done - previous) / 2)}/s)`);
+      previous = done;
+    }
+  } finally {
+    await runner.stop();
+  }
+  // By the database's clock: first write to the target-th write.
+  const times = await pool.query<{ first: Date; last: Date }>(
+    `SELECT min(written_at) AS first, max(written_at) AS last FROM (
+       SELECT written_at FROM bench_writes WHERE consumer_group = $1
+       ORDER BY written_at LIMIT $2) AS w`,
+    [groupId, target],
+  );
+  const first = times.rows[0]?.first.getTime() ?? 0;
+  const last = times.rows[0]?.last.getTime() ?? 0;
+  const drainMs = last - first;
+  // The middle 80 %: the first and last tenth hold the start-up burst and the tail.
+  const steady = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM bench_writes
+     WHERE consumer_group = $1 AND written_at >= $2 AND written_at < $3`,
+    [groupId, new Date(first + drainMs * 0.1), new Date(first + drainMs * 0.9)],
+  );
+  return {
+    label,
+    capPerSec: cap,
+    batch,
+    events: target,
+    drainSec: drainMs / 1000,
+    steadyRatePerSec: Number(steady.rows[0]?.n ?? 0) / ((drainMs * 0.8) / 1000),
+  };
+}

@@ -1,0 +1,463 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { Redis } from 'ioredis';
+import { JwtCodec, type Role } from '@seckill/auth';
+import { Topic } from '@seckill/contracts';
+import { testEndpoints, waitFor } from '@seckill/testing';
+import { migrateAll } from '../local/migrate';
+import {
+  databaseUrl,
+  LOCAL_JWT_SECRET,
+  SERVICES,
+  type ServiceName,
+  serviceEnv,
+  serviceSpec,
+} from '../local/services';
+import { provisionAllTopics } from '../local/topics';
+import { getJson, RunningService, startService } from './service-process';
+
+/**
+ * The saga end to end: the six compiled services as real processes on the real PostgreSQL,
+ * Redis and Kafka, driven only through the gateway, with the databases read directly to check
+ * the invariants. Ports are offset by 200 (the services test uses 100, a local shop 0).
+ *
+ * What it proves, in order: a purchase reaches SHIPPED with its notifications; a failed payment
+ * returns the unit to Redis and Postgres and someone else can buy it; unpaid orders are
+ * cancelled at the deadline, their stock returns, and a payment that comes late is never kept;
+ * a consumer SIGKILLed in the middle of a stream of orders loses and duplicates nothing and
+ * stock is conserved; a poison event goes to the dead-letter topic without blocking.
+ */
+const PORT_OFFSET = 200;
+const PAYMENT_DEADLINE_MS = 8_000;
+const endpoints = testEndpoints();
+const codec = new JwtCodec(LOCAL_JWT_SECRET, 3600);
+const running = new Map<ServiceName, RunningService>();
+const pools = new Map<string, Pool>();
+const redis = new Redis(endpoints.redisUrl);
+const kafka = new Kafka({
+  clientId: 'saga-e2e',
+  brokers: [...endpoints.kafkaBrokers],
+  logLevel: logLevel.NOTHING,
+});
+const admin = kafka.admin();
+const producer = kafka.producer();
+
+function port(name: ServiceName): number {
+  return serviceSpec(name).port + PORT_OFFSET;
+}
+
+function envOf(name: ServiceName, overrides: Record<string, string> = {}): Record<string, string> {
+  const env = serviceEnv(serviceSpec(name), endpoints);
+  env.PORT = String(port(name));
+  env.LOG_LEVEL = 'info';
+  if (name === 'gateway') {
+    env.ORDER_SERVICE_URL = `http://127.0.0.1:${port('order-service')}`;
+    env.NOTIFICATION_SERVICE_URL = `http://127.0.0.1:${port('notification-service')}`;
+  }
+  if (name === 'order-service') {
+    env.ORDER_PAYMENT_DEADLINE_MS = String(PAYMENT_DEADLINE_MS);
+    env.ORDER_DEADLINE_SWEEP_INTERVAL_MS = '500';
+  }
+  if (name === 'payment-service') {
+    // Deterministic by default; the payment-failure test restarts it declining everything.
+    env.PAYMENT_FAILURE_RATE = '0';
+    env.PAYMENT_TIMEOUT_RATE = '0';
+    env.PAYMENT_LATENCY_MS = '5';
+  }
+  return { ...env, ...overrides };
+}
+
+async function start(name: ServiceName, overrides: Record<string, string> = {}): Promise<void> {
+  const service = startService(serviceSpec(name), envOf(name, overrides));
+  running.set(name, service);
+  await waitFor(
+    async () => (await getJson(service.port, '/health/ready').catch(() => null))?.status === 200,
+    `${name} to report ready`,
+    { timeoutMs: 90_000, intervalMs: 250 },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${service.output().slice(-3000)}`);
+  });
+}
+
+async function stop(name: ServiceName, signal: NodeJS.Signals): Promise<void> {
+  const service = running.get(name);
+  if (!service) return;
+  service.child.kill(signal);
+  await service.exited;
+  running.delete(name);
+}
+
+function db(name: ServiceName): Pool {
+  const database = serviceSpec(name).database;
+  if (!database) throw new Error(`${name} has no database`);
+  let pool = pools.get(database);
+  if (!pool) {
+    pool = new Pool({ connectionString: databaseUrl(endpoints, database), max: 2 });
+    pools.set(database, pool);
+  }
+  return pool;
+}
+
+async function rows<T>(name: ServiceName, sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await db(name).query(sql, params)).rows as T[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The gateway, as a client sees it.
+
+const gateway = () => `http://127.0.0.1:${port('gateway')}`;
+
+function token(userId: string, role: Role = 'user'): string {
+  return codec.sign({ userId, role });
+}
+
+async function call(
+  path: string,
+  options: { token?: string; json?: unknown } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.json !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${gateway()}${path}`, {
+    method: options.json === undefined ? 'GET' : 'POST',
+    headers,
+    body: options.json === undefined ? undefined : JSON.stringify(options.json),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+async function createSale(stock: number): Promise<string> {
+  const now = Date.now();
+  const { status, body } = await call('/api/admin/sales', {
+    token: token('saga-admin', 'admin'),
+    json: {
+      name: `saga ${randomUUID().slice(0, 8)}`,
+      price: 1500,
+      stock,
+      perUserLimit: 1,
+      startsAt: new Date(now - 60_000).toISOString(),
+      endsAt: new Date(now + 3_600_000).toISOString(),
+    },
+  });
+  expect(status).toBe(201);
+  const saleId = String(body.id);
+  // Open for orders once order-service loaded it into Redis and inventory has its stock row.
+  await waitFor(
+    async () =>
+      (await call(`/api/sales/${saleId}`)).body.remainingStock === stock &&
+      (await rows('inventory-service', 'SELECT 1 FROM sale_stock WHERE sale_id = $1', [saleId]))
+        .length === 1,
+    'the sale to be loaded and stocked',
+  );
+  return saleId;
+}
+
+async function buy(saleId: string, userId: string): Promise<string | null> {
+  const { status, body } = await call(`/api/sales/${saleId}/orders`, {
+    token: token(userId),
+    json: { quantity: 1 },
+  });
+  if (status === 202) return String(body.orderId);
+  expect([409]).toContain(status); // sold out: fine, anything else is a defect
+  return null;
+}
+
+async function orderStatus(orderId: string, userId: string): Promise<string> {
+  const { status, body } = await call(`/api/orders/${orderId}`, { token: token(userId) });
+  expect(status).toBe(200);
+  return String(body.status);
+}
+
+async function untilStatus(
+  orderId: string,
+  userId: string,
+  statuses: readonly string[],
+  timeoutMs = 60_000,
+): Promise<string> {
+  let last = '';
+  await waitFor(
+    async () => statuses.includes((last = await orderStatus(orderId, userId))),
+    `order ${orderId} to reach ${statuses.join('|')}`,
+    { timeoutMs, intervalMs: 250 },
+  ).catch((error: Error) => {
+    // What the services said is what explains a stuck order.
+    const logs = [...running.values()]
+      .map((service) => `--- ${service.spec.name}\n${service.output().slice(-1500)}`)
+      .join('\n');
+    throw new Error(`${error.message} (last status: ${last})\n${logs}`);
+  });
+  return last;
+}
+
+async function remainingInRedis(saleId: string): Promise<number> {
+  return Number((await call(`/api/sales/${saleId}`)).body.remainingStock);
+}
+
+async function stockRow(saleId: string) {
+  const [row] = await rows<{
+    initial_stock: number;
+    available: number;
+    reserved: number;
+    released: number;
+  }>('inventory-service', 'SELECT * FROM sale_stock WHERE sale_id = $1', [saleId]);
+  if (!row) throw new Error(`no stock row for ${saleId}`);
+  return row;
+}
+
+/** Waits until a consumer group has committed everything on the given topics. */
+async function caughtUp(groupId: string, topics: readonly string[]): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        for (const end of ends) {
+          const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset;
+          if (Number(end.offset) > 0 && Number(at ?? -1) < Number(end.offset)) return false;
+        }
+      }
+      return true;
+    },
+    `${groupId} to catch up on ${topics.join(', ')}`,
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+beforeAll(async () => {
+  const log = (line: string) => process.stdout.write(`[saga] ${line}\n`);
+  await migrateAll(endpoints, log);
+  await provisionAllTopics(endpoints.kafkaBrokers, log);
+  await admin.connect();
+  await producer.connect();
+  // Consumers first, the gateway last: it checks order-service when it reports ready.
+  const order: ServiceName[] = [
+    'inventory-service',
+    'payment-service',
+    'logistics-service',
+    'notification-service',
+    'order-service',
+    'gateway',
+  ];
+  const missing = SERVICES.filter((s) => !order.includes(s.name));
+  if (missing.length > 0) throw new Error(`the saga test does not start ${missing[0]?.name}`);
+  for (const name of order) await start(name);
+}, 240_000);
+
+afterAll(async () => {
+  for (const service of running.values()) {
+    if (service.child.exitCode === null && service.child.signalCode === null) {
+      service.child.kill('SIGKILL');
+    }
+  }
+  await Promise.all([...running.values()].map((service) => service.exited));
+  await producer.disconnect();
+  await admin.disconnect();
+  redis.disconnect();
+  await Promise.all([...pools.values()].map((pool) => pool.end()));
+});
+
+it('takes a purchase through the gateway to SHIPPED, with its notifications', async () => {
+  const saleId = await createSale(3);
+  const userId = `happy-${randomUUID().slice(0, 8)}`;
+  const orderId = await buy(saleId, userId);
+  expect(orderId).not.toBeNull();
+  await untilStatus(String(orderId), userId, ['SHIPPED']);
+
+  const { body } = await call(`/api/orders/${orderId}`, { token: token(userId) });
+  const history = (body.history as { status: string }[]).map((h) => h.status);
+  expect(history).toEqual(expect.arrayContaining(['PENDING', 'RESERVED', 'PAID', 'SHIPPED']));
+  // Someone else cannot see it.
+  expect((await call(`/api/orders/${orderId}`, { token: token('someone-else') })).status).toBe(404);
+
+  let kinds: string[] = [];
+  await waitFor(async () => {
+    const list = await call('/api/users/me/notifications', { token: token(userId) });
+    kinds = (list.body.items as { orderId: string; kind: string }[])
+      .filter((n) => n.orderId === orderId)
+      .map((n) => n.kind)
+      .sort();
+    return kinds.length >= 3;
+  }, 'the notifications of the order');
+  expect(kinds).toEqual(['ACCEPTED', 'PAID', 'SHIPPED']);
+
+  expect(await stockRow(saleId)).toMatchObject({ initial_stock: 3, available: 2, reserved: 1 });
+  expect(
+    await rows('logistics-service', 'SELECT 1 FROM shipments WHERE order_id = $1', [orderId]),
+  ).toHaveLength(1);
+});
+
+it('returns the unit of a failed payment to Redis and Postgres, and another user buys it', async () => {
+  await stop('payment-service', 'SIGTERM');
+  await start('payment-service', { PAYMENT_FAILURE_RATE: '1' });
+  const saleId = await createSale(1);
+  const first = `declined-${randomUUID().slice(0, 8)}`;
+  const declined = String(await buy(saleId, first));
+  await untilStatus(declined, first, ['FAILED']);
+
+  await waitFor(async () => (await remainingInRedis(saleId)) === 1, 'Redis to get the unit back');
+  await waitFor(
+    async () => (await stockRow(saleId)).available === 1,
+    'Postgres to get the unit back',
+  );
+
+  await stop('payment-service', 'SIGTERM');
+  await start('payment-service');
+  const second = `second-${randomUUID().slice(0, 8)}`;
+  const bought = await buy(saleId, second);
+  expect(bought).not.toBeNull();
+  await untilStatus(String(bought), second, ['SHIPPED']);
+  expect(await remainingInRedis(saleId)).toBe(0);
+  const stock = await stockRow(saleId);
+  expect(stock.available).toBe(0);
+});
+
+it('cancels unpaid orders at the deadline, returns their stock, and keeps no late payment', async () => {
+  await stop('payment-service', 'SIGTERM');
+  const saleId = await createSale(2);
+  const buyers = [`late-a-${randomUUID().slice(0, 8)}`, `late-b-${randomUUID().slice(0, 8)}`];
+  const orders = await Promise.all(buyers.map((user) => buy(saleId, user)));
+  expect(orders.every((o) => o !== null)).toBe(true);
+  expect(await remainingInRedis(saleId)).toBe(0);
+
+  for (const [i, orderId] of orders.entries()) {
+    await untilStatus(
+      String(orderId),
+      buyers[i] ?? '',
+      ['CANCELLED'],
+      PAYMENT_DEADLINE_MS + 30_000,
+    );
+  }
+  await waitFor(async () => (await remainingInRedis(saleId)) === 2, 'Redis to get both units back');
+  await waitFor(async () => (await stockRow(saleId)).available === 2, 'Postgres to get them back');
+
+  // payment-service comes back and reads the reservations and the cancellations, in whatever
+  // order: whatever it captured for these orders it must have refunded.
+  await start('payment-service');
+  await caughtUp('payment-service', [Topic.InventoryReserved, Topic.OrderCancelled]);
+  const kept = await rows(
+    'payment-service',
+    `SELECT order_id, status FROM payments WHERE order_id = ANY($1) AND status = 'CAPTURED'`,
+    [orders],
+  );
+  expect(kept).toEqual([]);
+  for (const [i, orderId] of orders.entries()) {
+    expect(await orderStatus(String(orderId), buyers[i] ?? '')).toBe('CANCELLED');
+  }
+});
+
+it('loses and duplicates nothing when a consumer is SIGKILLed mid-stream; stock is conserved', async () => {
+  const stock = 20;
+  const saleId = await createSale(stock);
+  const users = Array.from({ length: 30 }, (_, i) => `kill-${i}-${randomUUID().slice(0, 6)}`);
+  const buying = Promise.all(users.map((user) => buy(saleId, user)));
+
+  // Kill inventory-service once it is in the middle of the stream.
+  await waitFor(
+    async () =>
+      (await rows('inventory-service', 'SELECT 1 FROM reservations WHERE sale_id = $1', [saleId]))
+        .length >= 3,
+    'inventory-service to be reserving',
+    { timeoutMs: 60_000, intervalMs: 20 },
+  );
+  await stop('inventory-service', 'SIGKILL');
+  const orders = await buying;
+  const accepted = orders.filter((o): o is string => o !== null);
+  expect(accepted).toHaveLength(stock);
+  await start('inventory-service');
+
+  // Every order ends SHIPPED, or CANCELLED if the restart (the dead member's session has to
+  // expire first) outlasted the payment deadline: both are terminal, and both must add up.
+  const final = new Map<string, string>();
+  for (const orderId of accepted) {
+    const owner = users[orders.indexOf(orderId)] ?? '';
+    final.set(orderId, await untilStatus(orderId, owner, ['SHIPPED', 'CANCELLED'], 120_000));
+  }
+  const shipped = accepted.filter((o) => final.get(o) === 'SHIPPED');
+  const cancelled = accepted.filter((o) => final.get(o) === 'CANCELLED');
+  expect(shipped.length + cancelled.length).toBe(stock);
+
+  // Nothing duplicated: at most one reservation, payment and shipment per order.
+  const perOrder = async (name: ServiceName, table: string) =>
+    rows<{ order_id: string; n: string }>(
+      name,
+      `SELECT order_id, count(*) AS n FROM ${table} WHERE order_id = ANY($1) GROUP BY order_id`,
+      [accepted],
+    );
+  for (const [name, table] of [
+    ['inventory-service', 'reservations'],
+    ['payment-service', 'payments'],
+    ['logistics-service', 'shipments'],
+  ] as const) {
+    expect((await perOrder(name, table)).filter((r) => r.n !== '1')).toEqual([]);
+  }
+  // Every shipped order was reserved, paid and shipped; no cancelled order kept a payment.
+  const captured = await rows<{ order_id: string }>(
+    'payment-service',
+    `SELECT order_id FROM payments WHERE order_id = ANY($1) AND status = 'CAPTURED'`,
+    [accepted],
+  );
+  expect(captured.map((p) => p.order_id).sort()).toEqual([...shipped].sort());
+  const shipments = await rows<{ order_id: string }>(
+    'logistics-service',
+    'SELECT order_id FROM shipments WHERE order_id = ANY($1)',
+    [shipped],
+  );
+  expect(shipments).toHaveLength(shipped.length);
+
+  // Stock conserved: what was not shipped went back, to Redis and to Postgres.
+  await waitFor(
+    async () => (await remainingInRedis(saleId)) === stock - shipped.length,
+    'Redis to hold every unit not shipped',
+  );
+  await waitFor(
+    async () => (await stockRow(saleId)).available === stock - shipped.length,
+    'Postgres to hold every unit not shipped',
+  );
+  const row = await stockRow(saleId);
+  expect(row.initial_stock).toBe(row.available + row.reserved - row.released);
+});
+
+it('sends a poison event to the dead-letter topic and keeps consuming the partition', async () => {
+  const saleId = await createSale(1);
+  const userId = `poison-${randomUUID().slice(0, 8)}`;
+  const poisonKey = `poison-${randomUUID()}`;
+  // Not an envelope at all, on the topic every consumer group of the shop reads first.
+  await producer.send({
+    topic: Topic.OrderCreated,
+    messages: [{ key: poisonKey, value: '{"this is": "not an event"' }],
+  });
+  const orderId = await buy(saleId, userId);
+  await untilStatus(String(orderId), userId, ['SHIPPED']);
+
+  const consumer = kafka.consumer({ groupId: `saga-dlq-${randomUUID()}` });
+  const reasons = new Map<string, string>();
+  await consumer.connect();
+  await consumer.subscribe({ topic: Topic.DeadLetter, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      if (message.key?.toString() !== poisonKey) return;
+      const group = message.headers?.['dlq-consumer-group']?.toString() ?? '';
+      reasons.set(group, message.headers?.['dlq-reason']?.toString() ?? '');
+    },
+  });
+  try {
+    await waitFor(() => reasons.size >= 3, 'the poison event in the DLQ from every group', {
+      timeoutMs: 60_000,
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  // inventory-service, notification-service and order-service each read order.created.
+  expect([...reasons.keys()].sort()).toEqual(
+    expect.arrayContaining(['inventory-service', 'notification-service', 'order-service']),
+  );
+  for (const reason of reasons.values()) expect(reason).toBe('MALFORMED_JSON');
+});
