@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { Redis } from 'ioredis';
@@ -26,7 +29,9 @@ import { getJson, RunningService, startService } from './service-process';
  * returns the unit to Redis and Postgres and someone else can buy it; unpaid orders are
  * cancelled at the deadline, their stock returns, and a payment that comes late is never kept;
  * a consumer SIGKILLed in the middle of a stream of orders loses and duplicates nothing and
- * stock is conserved; a poison event goes to the dead-letter topic without blocking.
+ * stock is conserved; an order whose event was dead-lettered completes once the cause is fixed
+ * and `npm run dlq -- redrive` re-publishes it; a poison event goes to the dead-letter topic
+ * without blocking.
  */
 const PORT_OFFSET = 200;
 const PAYMENT_DEADLINE_MS = 8_000;
@@ -59,6 +64,8 @@ function envOf(name: ServiceName, overrides: Record<string, string> = {}): Recor
     env.ORDER_PAYMENT_DEADLINE_MS = String(PAYMENT_DEADLINE_MS);
     env.ORDER_DEADLINE_SWEEP_INTERVAL_MS = '500';
   }
+  // Short retry steps, so an event that keeps failing reaches the dead-letter topic in ~2 s.
+  if (serviceSpec(name).usesKafka) env.CONSUMER_RETRY_DELAYS_MS = '200,500,1000';
   if (name === 'payment-service') {
     // Deterministic by default; the payment-failure test restarts it declining everything.
     env.PAYMENT_FAILURE_RATE = '0';
@@ -423,6 +430,84 @@ it('loses and duplicates nothing when a consumer is SIGKILLed mid-stream; stock 
   );
   const row = await stockRow(saleId);
   expect(row.initial_stock).toBe(row.available + row.reserved - row.released);
+});
+
+/** The dead-letter record of `key` written by `group`, once there: its dlq-* headers. */
+async function deadLetterOf(key: string, group: string): Promise<Record<string, string>> {
+  const consumer = kafka.consumer({ groupId: `saga-dlq-${randomUUID()}` });
+  let found: Record<string, string> | undefined;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: Topic.DeadLetter, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.key?.toString() !== key) return;
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) {
+          headers[name] = String(Array.isArray(value) ? value[0] : value);
+        }
+        if (headers['dlq-consumer-group'] === group) found = headers;
+      },
+    });
+    await waitFor(() => found !== undefined, `a dead letter of ${key} from ${group}`, {
+      timeoutMs: 60_000,
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return found ?? {};
+}
+
+it('completes a dead-lettered order once the cause is fixed and the DLQ is re-driven', async () => {
+  // A deadline long enough for the operator's fix: the order must wait, not be cancelled.
+  await stop('order-service', 'SIGTERM');
+  await start('order-service', { ORDER_PAYMENT_DEADLINE_MS: '300000' });
+
+  const saleId = await createSale(1);
+  // The fault: inventory-service has no stock row for the sale (as when `sale.published` has not
+  // been applied). Its order.created handler retries, then gives up to the dead-letter topic.
+  const [lost] = await rows<{ initial_stock: number }>(
+    'inventory-service',
+    'DELETE FROM sale_stock WHERE sale_id = $1 RETURNING initial_stock',
+    [saleId],
+  );
+  expect(lost?.initial_stock).toBe(1);
+  const userId = `redrive-${randomUUID().slice(0, 8)}`;
+  const orderId = String(await buy(saleId, userId));
+  const headers = await deadLetterOf(orderId, 'inventory-service');
+  expect(headers).toMatchObject({
+    'dlq-reason': 'RETRIES_EXHAUSTED',
+    'dlq-original-topic': Topic.OrderCreated,
+  });
+  expect(await orderStatus(orderId, userId)).toBe('PENDING');
+
+  // The fix, then the operator's redrive through the real command.
+  await db('inventory-service').query(
+    'INSERT INTO sale_stock (sale_id, initial_stock, available) VALUES ($1, 1, 1)',
+    [saleId],
+  );
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      '-r',
+      '@swc-node/register',
+      join(__dirname, '..', 'cli', 'dlq.ts'),
+      'redrive',
+      Topic.OrderCreated,
+      '--group',
+      'inventory-service',
+    ],
+    { env: { ...process.env, KAFKA_BROKERS: endpoints.kafkaBrokers.join(',') }, timeout: 60_000 },
+  );
+  expect(stdout).toContain('re-driven');
+
+  await untilStatus(orderId, userId, ['SHIPPED']);
+  expect(await stockRow(saleId)).toMatchObject({ initial_stock: 1, available: 0, reserved: 1 });
+  // Once: the other groups had applied it already and skipped the re-driven copy (inbox).
+  const history = (await call(`/api/orders/${orderId}`, { token: token(userId) })).body.history as {
+    status: string;
+  }[];
+  expect(history.filter((h) => h.status === 'PENDING')).toHaveLength(1);
 });
 
 it('sends a poison event to the dead-letter topic and keeps consuming the partition', async () => {

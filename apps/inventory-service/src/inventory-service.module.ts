@@ -26,6 +26,7 @@ export class InventoryServiceModule {
         KafkaModule.forConsumer({
           groupId: SERVICE,
           maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
+          retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
           handlers: [
             SalePublishedIntegrationEventHandler,
             OrderCreatedIntegrationEventHandler,

@@ -41,6 +41,7 @@ export class NotificationServiceModule {
                 groupId: SERVICE,
                 handlers: [...NOTIFICATION_HANDLERS],
                 maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
+                retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
               }),
             ]),
       ],

@@ -69,6 +69,7 @@ export class OrderServiceModule {
                 groupId: SERVICE,
                 handlers: [...LIFECYCLE_HANDLERS],
                 maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
+                retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
               }),
             ]),
       ],

@@ -26,6 +26,7 @@ export class PaymentServiceModule {
         KafkaModule.forConsumer({
           groupId: SERVICE,
           maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
+          retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
           // The provider call runs inside the transaction: small chunks keep it short.
           maxBatchEvents: config.PAYMENT_BATCH_EVENTS,
           handlers: [

@@ -71,6 +71,20 @@ export const kafkaConfig = {
     .number({ message: 'must be a number of events per second' })
     .positive('must be a positive number of events per second')
     .default(1000),
+  /**
+   * The consumer's retry steps: a failed event waits this long in its group's retry topic of
+   * that step before the next attempt (the topics are named after the delays).
+   */
+  CONSUMER_RETRY_DELAYS_MS: z
+    .string({ message: 'expected a comma-separated list of milliseconds, e.g. 1000,5000,30000' })
+    .default('1000,5000,30000')
+    .transform((value) => value.split(',').map((part) => part.trim()))
+    .refine(
+      (parts) => parts.length >= 1 && parts.length <= 5 && parts.every((p) => /^\d{1,9}$/.test(p)),
+      'must be 1 to 5 comma-separated whole numbers of milliseconds, e.g. 1000,5000,30000',
+    )
+    .transform((parts) => parts.map(Number))
+    .refine((delays) => delays.every((d) => d >= 10), 'each delay must be at least 10 ms'),
 };
 
 export function httpUpstreamConfig<K extends string>(name: K) {

@@ -25,7 +25,22 @@ describe('loadConfig', () => {
     expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
     expect(config.LOG_LEVEL).toBe('info');
     expect(config.SHUTDOWN_TIMEOUT_MS).toBe(15000);
+    expect(config.CONSUMER_RETRY_DELAYS_MS).toEqual([1000, 5000, 30000]);
   });
+
+  it('reads the consumer retry steps as a list of milliseconds', () => {
+    const config = loadConfig('svc', schema, { ...valid, CONSUMER_RETRY_DELAYS_MS: '200, 500' });
+    expect(config.CONSUMER_RETRY_DELAYS_MS).toEqual([200, 500]);
+  });
+
+  it.each(['1000,', 'fast', '1000,-5', '1,2', '1,2,3,4,5,6'])(
+    'refuses CONSUMER_RETRY_DELAYS_MS=%j, naming the variable',
+    (value) => {
+      const problems = problemsOf({ ...valid, CONSUMER_RETRY_DELAYS_MS: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^CONSUMER_RETRY_DELAYS_MS /);
+    },
+  );
 
   it('names a missing variable', () => {
     const problems = problemsOf({ ...valid, DATABASE_URL: undefined });
