@@ -414,10 +414,22 @@ it('loses and duplicates nothing when a consumer is SIGKILLed mid-stream; stock 
   expect(captured.map((p) => p.order_id).sort()).toEqual([...shipped].sort());
   const shipments = await rows<{ order_id: string }>(
     'logistics-service',
-    'SELECT order_id FROM shipments WHERE order_id = ANY($1)',
+    `SELECT order_id FROM shipments WHERE order_id = ANY($1) AND status = 'CREATED'`,
     [shipped],
   );
   expect(shipments).toHaveLength(shipped.length);
+  // A cancelled order whose capture was in flight is refunded, and its shipment recalled.
+  await waitFor(
+    async () =>
+      (
+        await rows(
+          'logistics-service',
+          `SELECT 1 FROM shipments WHERE order_id = ANY($1) AND status = 'CREATED'`,
+          [cancelled],
+        )
+      ).length === 0,
+    'no shipment to stay active for a cancelled order',
+  );
 
   // Stock conserved: what was not shipped went back, to Redis and to Postgres.
   await waitFor(

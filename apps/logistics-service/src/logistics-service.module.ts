@@ -3,6 +3,7 @@ import { KafkaModule } from '@seckill/kafka';
 import { PersistenceModule } from '@seckill/persistence';
 import { LogisticsServiceConfig, SERVICE } from './config';
 import { LogisticsDatabase } from './database';
+import { PaymentRefundedIntegrationEventHandler } from './shipments/payment-refunded.handler';
 import { PaymentSucceededIntegrationEventHandler } from './shipments/payment-succeeded.handler';
 
 @Module({})
@@ -23,7 +24,11 @@ export class LogisticsServiceModule {
         KafkaModule.forConsumer({
           groupId: SERVICE,
           maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
-          handlers: [PaymentSucceededIntegrationEventHandler],
+          retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+          handlers: [
+            PaymentSucceededIntegrationEventHandler,
+            PaymentRefundedIntegrationEventHandler,
+          ],
         }),
       ],
     };

@@ -1,6 +1,7 @@
 export * from './connection';
 export * from './admin';
 export * from './readiness';
+export * from './scratch-database';
 export {
   applyMigrations,
   createMigration,

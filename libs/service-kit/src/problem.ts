@@ -67,7 +67,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const problem = this.toProblem(exception, request);
-    if (problem.status >= 500) {
+    if (problem.status >= 500 && exception instanceof ProblemException) {
+      // A 5xx the code chose (e.g. 503 UPSTREAM_UNAVAILABLE during an outage): expected, and
+      // possibly thousands a second, so one line without a stack.
+      this.logger.warn(
+        {
+          code: exception.code,
+          detail: exception.message,
+          requestId: request.id,
+          url: request.url,
+        },
+        'request answered with a server-side problem',
+      );
+    } else if (problem.status >= 500) {
       this.logger.error(
         { err: exception, requestId: request.id, url: request.url },
         'request failed unexpectedly',

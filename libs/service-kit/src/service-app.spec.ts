@@ -18,6 +18,11 @@ class ProbeController {
     throw new Error('database password is hunter2');
   }
 
+  @Get('unavailable')
+  unavailable(): never {
+    throw new ProblemException(503, 'UPSTREAM_UNAVAILABLE', 'order-service did not answer');
+  }
+
   @Post('echo')
   echo(@Body() body: unknown): unknown {
     return body;
@@ -90,6 +95,22 @@ describe('a service built with the kit', () => {
       level: 'error',
       correlationId: 'req-42',
     });
+  });
+
+  it('logs a deliberate 5xx problem as one warn line, without a stack', async () => {
+    const response = await inject({
+      method: 'GET',
+      url: '/probe/unavailable',
+      headers: { 'x-request-id': 'req-503' },
+    });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', requestId: 'req-503' });
+    const logged = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.requestId === 'req-503');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'warn', code: 'UPSTREAM_UNAVAILABLE' });
+    expect(JSON.stringify(logged[0])).not.toContain('"stack"');
   });
 
   it.each([

@@ -19,3 +19,12 @@ export function testEndpoints(): TestEndpoints {
   }
   return JSON.parse(raw) as TestEndpoints;
 }
+
+/**
+ * The test server's maintenance database (`.../postgres`): the server URL that database
+ * administration (creating and dropping a test file's own database) connects through.
+ */
+export function postgresServerUrl(endpoints: TestEndpoints = testEndpoints()): string {
+  const { host, port, user, password } = endpoints.postgres;
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
+}

@@ -22,15 +22,14 @@ import {
   type OutboxEntry,
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import {
-  applyMigrations,
-  createDatabase,
-  createPgAdapter,
-  dropDatabase,
-  PrismaConsumerStore,
-  uniqueDatabaseName,
-} from '@seckill/persistence';
-import { committedOffset, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+  committedOffset,
+  postgresServerUrl,
+  testEndpoints,
+  uniqueName,
+  waitFor,
+} from '@seckill/testing';
 import { InventoryDatabase, type InventoryTransaction } from '../database';
 import { OrderCancelledIntegrationEventHandler } from './order-cancelled.handler';
 import { OrderCreatedIntegrationEventHandler } from './order-created.handler';
@@ -42,10 +41,6 @@ import { PaymentFailedIntegrationEventHandler } from './payment-failed.handler';
  * order arrival and concurrent reservations of one sale.
  */
 const endpoints = testEndpoints();
-const { host, port, user, password } = endpoints.postgres;
-const serverUrl = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
-const databaseName = uniqueDatabaseName('inventory_saga_it');
-const databaseUrl = serverUrl.replace(/\/postgres$/, `/${databaseName}`);
 
 const kafka = new Kafka({
   clientId: 'inventory-saga-it',
@@ -63,18 +58,17 @@ const createdTopics: string[] = [deadLetterTopic];
 const stopAfterTest: (() => Promise<void>)[] = [];
 const groups: string[] = [];
 
+let database: ScratchDatabase;
 let db: InventoryDatabase;
 
 beforeAll(async () => {
-  await createDatabase(serverUrl, databaseName);
-  const prismaDir = path.join(__dirname, '..', '..', 'prisma');
-  await applyMigrations({
-    schemaPath: path.join(prismaDir, 'schema.prisma'),
-    migrationsDir: path.join(prismaDir, 'migrations'),
-    databaseUrl,
+  database = await ScratchDatabase.create({
+    serverUrl: postgresServerUrl(endpoints),
+    prefix: 'inventory_saga_it',
+    prismaDir: path.join(__dirname, '..', '..', 'prisma'),
   });
   // More connections than the concurrency test has transactions in flight at once.
-  db = new InventoryDatabase({ adapter: createPgAdapter(databaseUrl, { poolSize: 12 }) });
+  db = new InventoryDatabase({ adapter: createPgAdapter(database.url, { poolSize: 12 }) });
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
@@ -93,7 +87,7 @@ afterAll(async () => {
   await admin.deleteTopics({ topics: [...createdTopics, ...retryTopics] }).catch(() => undefined);
   await admin.disconnect();
   await db.$disconnect();
-  await dropDatabase(serverUrl, databaseName);
+  await database.drop();
 });
 
 /** One consumer group on topics of its own (one partition each), like inventory-service. */

@@ -11,15 +11,14 @@ import {
 } from '@seckill/contracts';
 import { EventPublisher, type HandlerScope, KafkaConsumerRunner } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import {
-  applyMigrations,
-  createDatabase,
-  createPgAdapter,
-  dropDatabase,
-  PrismaConsumerStore,
-  uniqueDatabaseName,
-} from '@seckill/persistence';
-import { committedOffset, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+  committedOffset,
+  postgresServerUrl,
+  testEndpoints,
+  uniqueName,
+  waitFor,
+} from '@seckill/testing';
 import { InventoryDatabase, type InventoryTransaction } from '../database';
 import { SalePublishedIntegrationEventHandler } from './sale-published.handler';
 
@@ -29,10 +28,6 @@ import { SalePublishedIntegrationEventHandler } from './sale-published.handler';
  * publish, or the group re-reading the topic after a lost commit) changes nothing.
  */
 const endpoints = testEndpoints();
-const { host, port, user, password } = endpoints.postgres;
-const serverUrl = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
-const databaseName = uniqueDatabaseName('inventory_it');
-const databaseUrl = serverUrl.replace(/\/postgres$/, `/${databaseName}`);
 
 const kafka = new Kafka({
   clientId: 'inventory-it',
@@ -49,18 +44,17 @@ const topic = uniqueName('it.sale.published') as TopicName;
 const deadLetterTopic = uniqueName('it.dead-letter');
 const TestSalePublished = defineEvent({ ...SalePublishedV1, topic });
 
+let database: ScratchDatabase;
 let db: InventoryDatabase;
 let handler: SalePublishedIntegrationEventHandler;
 
 beforeAll(async () => {
-  await createDatabase(serverUrl, databaseName);
-  const prismaDir = path.join(__dirname, '..', '..', 'prisma');
-  await applyMigrations({
-    schemaPath: path.join(prismaDir, 'schema.prisma'),
-    migrationsDir: path.join(prismaDir, 'migrations'),
-    databaseUrl,
+  database = await ScratchDatabase.create({
+    serverUrl: postgresServerUrl(endpoints),
+    prefix: 'inventory_it',
+    prismaDir: path.join(__dirname, '..', '..', 'prisma'),
   });
-  db = new InventoryDatabase({ adapter: createPgAdapter(databaseUrl, { poolSize: 4 }) });
+  db = new InventoryDatabase({ adapter: createPgAdapter(database.url, { poolSize: 4 }) });
   handler = new SalePublishedIntegrationEventHandler(logger);
   await admin.connect();
   await admin.createTopics({
@@ -78,7 +72,7 @@ afterAll(async () => {
   await admin.deleteTopics({ topics: [topic, deadLetterTopic] }).catch(() => undefined);
   await admin.disconnect();
   await db.$disconnect();
-  await dropDatabase(serverUrl, databaseName);
+  await database.drop();
 });
 
 function runner(groupId: string): KafkaConsumerRunner {

@@ -4,12 +4,15 @@ import { type EnvelopeOf, PaymentSucceededV1, ShipmentCreatedV1 } from '@seckill
 import type { HandlerScope, IntegrationEventHandler } from '@seckill/kafka';
 import { ServiceLogger } from '@seckill/observability';
 import type { LogisticsTransaction } from '../database';
+import { ShipmentStatus } from './shipment-status';
 import { trackingNumberFor } from './tracking-number';
 
 /**
  * `payment.succeeded` → one shipment per order and `shipment.created`. The insert is
  * ON CONFLICT DO NOTHING on the order id (unique): another event for an order that already
  * ships (a second payment.succeeded with its own event id) creates nothing and emits nothing.
+ * The same holds for a refunded order whose `payment.refunded` got here first: its CANCELLED
+ * tombstone holds the order id, so no shipment and no `shipment.created`.
  * Redeliveries of the same event never get here (the runner's inbox).
  */
 @Injectable()
@@ -32,11 +35,25 @@ export class PaymentSucceededIntegrationEventHandler implements IntegrationEvent
     const shipmentId = randomUUID();
     const trackingNumber = trackingNumberFor(shipmentId);
     const created = await tx.shipment.createMany({
-      data: [{ shipmentId, orderId, saleId, userId, quantity, paymentId, trackingNumber }],
+      data: [
+        {
+          shipmentId,
+          orderId,
+          saleId,
+          userId,
+          quantity,
+          paymentId,
+          trackingNumber,
+          status: ShipmentStatus.Created,
+        },
+      ],
       skipDuplicates: true,
     });
     if (created.count === 0) {
-      this.logger.info({ eventId: event.eventId, orderId }, 'order already has a shipment');
+      this.logger.info(
+        { eventId: event.eventId, orderId },
+        'order already has a shipment, or was refunded before (tombstone): nothing to ship',
+      );
       return;
     }
     outbox.add(ShipmentCreatedV1, {

@@ -26,16 +26,15 @@ import {
   KafkaConsumerRunner,
 } from '@seckill/kafka';
 import { type LogLevel, MetricsRegistry, ServiceLogger } from '@seckill/observability';
-import {
-  applyMigrations,
-  createDatabase,
-  createPgAdapter,
-  dropDatabase,
-  PrismaConsumerStore,
-  uniqueDatabaseName,
-} from '@seckill/persistence';
+import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import { createServiceApp } from '@seckill/service-kit';
-import { committedOffset, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+import {
+  committedOffset,
+  postgresServerUrl,
+  testEndpoints,
+  uniqueName,
+  waitFor,
+} from '@seckill/testing';
 import { configSchema, SERVICE } from '../config';
 import { NotificationDatabase, type NotificationTransaction } from '../database';
 import { NotificationServiceModule } from '../notification-service.module';
@@ -56,10 +55,6 @@ import { NotificationFeed } from './notification-feed';
  */
 const SECRET = 'notification-service-integration-test-secret-0123';
 const endpoints = testEndpoints();
-const { host, port, user, password } = endpoints.postgres;
-const serverUrl = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
-const databaseName = uniqueDatabaseName('notification_it');
-const databaseUrl = serverUrl.replace(/\/postgres$/, `/${databaseName}`);
 
 const kafka = new Kafka({
   clientId: 'notification-it',
@@ -89,6 +84,7 @@ const Shipped = onOwnTopic(ShipmentCreatedV1);
 const Cancelled = onOwnTopic(OrderCancelledV1);
 const topics = [Created, Paid, Failed, Shipped, Cancelled].map((d) => d.topic);
 
+let database: ScratchDatabase;
 let db: NotificationDatabase;
 let app: NestFastifyApplication;
 let baseUrl: string;
@@ -126,14 +122,12 @@ function newRunner(group: string): KafkaConsumerRunner {
 }
 
 beforeAll(async () => {
-  await createDatabase(serverUrl, databaseName);
-  const prismaDir = path.join(__dirname, '..', '..', 'prisma');
-  await applyMigrations({
-    schemaPath: path.join(prismaDir, 'schema.prisma'),
-    migrationsDir: path.join(prismaDir, 'migrations'),
-    databaseUrl,
+  database = await ScratchDatabase.create({
+    serverUrl: postgresServerUrl(endpoints),
+    prefix: 'notification_it',
+    prismaDir: path.join(__dirname, '..', '..', 'prisma'),
   });
-  db = new NotificationDatabase({ adapter: createPgAdapter(databaseUrl, { poolSize: 4 }) });
+  db = new NotificationDatabase({ adapter: createPgAdapter(database.url, { poolSize: 4 }) });
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
@@ -148,7 +142,7 @@ beforeAll(async () => {
     PORT: '3999', // unused: the test listens on a free port
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.IT_LOG_LEVEL ?? 'error',
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: database.url,
     KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
     JWT_SECRET: SECRET,
     SSE_HEARTBEAT_MS: '1000',
@@ -180,7 +174,7 @@ afterAll(async () => {
   await admin.deleteTopics({ topics: [...topics, deadLetterTopic] }).catch(() => undefined);
   await admin.disconnect();
   await db?.$disconnect();
-  await dropDatabase(serverUrl, databaseName);
+  await database?.drop();
 });
 
 function orderRef(userId: string) {

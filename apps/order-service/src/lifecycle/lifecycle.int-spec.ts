@@ -27,13 +27,10 @@ import {
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import {
-  applyMigrations,
-  createDatabase,
   createPgAdapter,
-  dropDatabase,
   PrismaConsumerStore,
   PrismaOutboxStore,
-  uniqueDatabaseName,
+  ScratchDatabase,
 } from '@seckill/persistence';
 import {
   type AdmissionRequest,
@@ -48,6 +45,7 @@ import {
 import {
   committedOffset,
   headerOf,
+  postgresServerUrl,
   readMessages,
   testEndpoints,
   uniqueName,
@@ -76,10 +74,6 @@ import { OrderReadModel } from './order-read-model';
  * cancels an unpaid order exactly once (one `order.cancelled` in the outbox) and no paid one.
  */
 const endpoints = testEndpoints();
-const { host, port, user, password } = endpoints.postgres;
-const serverUrl = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
-const databaseName = uniqueDatabaseName('order_lifecycle_it');
-const databaseUrl = serverUrl.replace(/\/postgres$/, `/${databaseName}`);
 
 const kafka = new Kafka({
   clientId: 'order-lifecycle-it',
@@ -117,18 +111,17 @@ const deadLetterTopic = uniqueName('it.dead-letter');
 const groupId = uniqueName('order-service-it');
 const sales: string[] = [];
 
+let database: ScratchDatabase;
 let db: OrderDatabase;
 let runner: KafkaConsumerRunner | undefined;
 
 beforeAll(async () => {
-  await createDatabase(serverUrl, databaseName);
-  const prismaDir = path.join(__dirname, '..', '..', 'prisma');
-  await applyMigrations({
-    schemaPath: path.join(prismaDir, 'schema.prisma'),
-    migrationsDir: path.join(prismaDir, 'migrations'),
-    databaseUrl,
+  database = await ScratchDatabase.create({
+    serverUrl: postgresServerUrl(endpoints),
+    prefix: 'order_lifecycle_it',
+    prismaDir: path.join(__dirname, '..', '..', 'prisma'),
   });
-  db = new OrderDatabase({ adapter: createPgAdapter(databaseUrl, { poolSize: 6 }) });
+  db = new OrderDatabase({ adapter: createPgAdapter(database.url, { poolSize: 6 }) });
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
@@ -162,7 +155,7 @@ afterAll(async () => {
   }
   redis.disconnect();
   await db.$disconnect();
-  await dropDatabase(serverUrl, databaseName);
+  await database.drop();
 });
 
 /** The service's handlers, each on this file's topic for its event. */

@@ -14,16 +14,10 @@ import {
   type TopicName,
 } from '@seckill/contracts';
 import { type LogLevel, ServiceLogger } from '@seckill/observability';
-import {
-  applyMigrations,
-  createDatabase,
-  createPgAdapter,
-  dropDatabase,
-  uniqueDatabaseName,
-} from '@seckill/persistence';
+import { createPgAdapter, ScratchDatabase } from '@seckill/persistence';
 import { orderIndexKey, OUTBOX_STREAMS_KEY, saleKeys } from '@seckill/redis';
 import { createServiceApp } from '@seckill/service-kit';
-import { testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+import { postgresServerUrl, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
 import { configSchema, type OrderServiceConfig, SERVICE } from '../config';
 import { OrderDatabase } from '../database';
 import type { ProducedEvents } from '../events';
@@ -60,23 +54,17 @@ export class OrderServiceHarness {
     readonly events: ProducedEvents,
     readonly redis: Redis,
     readonly kafka: Kafka,
-    private readonly testDatabase: { readonly serverUrl: string; readonly name: string },
+    private readonly database: ScratchDatabase,
   ) {
     this.admin = kafka.admin();
   }
 
   static async start(options: HarnessOptions = {}): Promise<OrderServiceHarness> {
     const endpoints = testEndpoints();
-    const { host, port, user, password } = endpoints.postgres;
-    const serverUrl = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
-    const name = uniqueDatabaseName('order_it');
-    const databaseUrl = serverUrl.replace(/\/postgres$/, `/${name}`);
-    await createDatabase(serverUrl, name);
-    const prismaDir = path.join(__dirname, '..', '..', 'prisma');
-    await applyMigrations({
-      schemaPath: path.join(prismaDir, 'schema.prisma'),
-      migrationsDir: path.join(prismaDir, 'migrations'),
-      databaseUrl,
+    const database = await ScratchDatabase.create({
+      serverUrl: postgresServerUrl(endpoints),
+      prefix: 'order_it',
+      prismaDir: path.join(__dirname, '..', '..', 'prisma'),
     });
 
     const kafka = new Kafka({
@@ -110,7 +98,7 @@ export class OrderServiceHarness {
       PORT: '3999',
       HOST: '127.0.0.1',
       LOG_LEVEL: process.env.IT_LOG_LEVEL ?? 'error',
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: database.url,
       REDIS_URL: endpoints.redisUrl,
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
       JWT_SECRET: TEST_JWT_SECRET,
@@ -132,7 +120,7 @@ export class OrderServiceHarness {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     const redis = new Redis(endpoints.redisUrl);
-    return new OrderServiceHarness(app, config, events, redis, kafka, { serverUrl, name });
+    return new OrderServiceHarness(app, config, events, redis, kafka, database);
   }
 
   token(userId: string, role: Role = 'user'): string {
@@ -245,7 +233,7 @@ export class OrderServiceHarness {
       .deleteTopics({ topics: [this.events.salePublished.topic, this.events.orderCreated.topic] })
       .catch(() => undefined);
     await this.admin.disconnect();
-    await dropDatabase(this.testDatabase.serverUrl, this.testDatabase.name);
+    await this.database.drop();
     this.redis.disconnect();
   }
 

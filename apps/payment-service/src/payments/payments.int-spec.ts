@@ -20,15 +20,14 @@ import {
   type OutboxEntry,
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import {
-  applyMigrations,
-  createDatabase,
-  createPgAdapter,
-  dropDatabase,
-  PrismaConsumerStore,
-  uniqueDatabaseName,
-} from '@seckill/persistence';
-import { committedOffset, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+  committedOffset,
+  postgresServerUrl,
+  testEndpoints,
+  uniqueName,
+  waitFor,
+} from '@seckill/testing';
 import { PaymentDatabase, type PaymentTransaction } from '../database';
 import { CaptureRetryPolicy } from './capture-with-retries';
 import { InventoryReservedIntegrationEventHandler } from './inventory-reserved.handler';
@@ -46,10 +45,6 @@ import {
  * whichever event comes first.
  */
 const endpoints = testEndpoints();
-const { host, port, user, password } = endpoints.postgres;
-const serverUrl = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
-const databaseName = uniqueDatabaseName('payment_it');
-const databaseUrl = serverUrl.replace(/\/postgres$/, `/${databaseName}`);
 
 const kafka = new Kafka({
   clientId: 'payment-it',
@@ -76,17 +71,16 @@ const provider = new SimulatedPaymentProvider(
 );
 const policy = new CaptureRetryPolicy(3, 1);
 
+let database: ScratchDatabase;
 let db: PaymentDatabase;
 
 beforeAll(async () => {
-  await createDatabase(serverUrl, databaseName);
-  const prismaDir = path.join(__dirname, '..', '..', 'prisma');
-  await applyMigrations({
-    schemaPath: path.join(prismaDir, 'schema.prisma'),
-    migrationsDir: path.join(prismaDir, 'migrations'),
-    databaseUrl,
+  database = await ScratchDatabase.create({
+    serverUrl: postgresServerUrl(endpoints),
+    prefix: 'payment_it',
+    prismaDir: path.join(__dirname, '..', '..', 'prisma'),
   });
-  db = new PaymentDatabase({ adapter: createPgAdapter(databaseUrl, { poolSize: 12 }) });
+  db = new PaymentDatabase({ adapter: createPgAdapter(database.url, { poolSize: 12 }) });
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
@@ -105,7 +99,7 @@ afterAll(async () => {
   await admin.deleteTopics({ topics: [...createdTopics, ...retryTopics] }).catch(() => undefined);
   await admin.disconnect();
   await db.$disconnect();
-  await dropDatabase(serverUrl, databaseName);
+  await database.drop();
 });
 
 /** One consumer group on topics of its own (one partition each), like payment-service. */

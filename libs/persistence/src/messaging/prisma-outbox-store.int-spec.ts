@@ -9,9 +9,15 @@ import {
 } from '@seckill/contracts';
 import { EventPublisher, OutboxRelay, type OutgoingRecord } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
-import { readMessages, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
-import { createDatabase, dropDatabase, uniqueDatabaseName } from '../admin';
+import {
+  postgresServerUrl,
+  readMessages,
+  testEndpoints,
+  uniqueName,
+  waitFor,
+} from '@seckill/testing';
 import { pgConnectionFields } from '../connection';
+import { ScratchDatabase } from '../scratch-database';
 import {
   PrismaConsumerStore,
   type SqlExecutor,
@@ -27,10 +33,6 @@ import { MESSAGING_TABLES_SQL, pgSqlClient } from './pg-sql-client';
  * service's schema has, created here with raw SQL (a lib does not import an app's schema).
  */
 const endpoints = testEndpoints();
-const { host, port, user, password } = endpoints.postgres;
-const serverUrl = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/postgres`;
-const databaseName = uniqueDatabaseName('outbox_it');
-const databaseUrl = serverUrl.replace(/\/postgres$/, `/${databaseName}`);
 
 const kafka = new Kafka({
   clientId: 'outbox-relay-it',
@@ -41,20 +43,24 @@ const admin = kafka.admin();
 const publisher = new EventPublisher(kafka);
 const logger = ServiceLogger.create('outbox-it', (process.env.IT_LOG_LEVEL ?? 'error') as 'error');
 
+let database: ScratchDatabase;
 const pools: pg.Pool[] = [];
 const topics: string[] = [];
 let topic: TopicName;
 let TestOrderCreated: typeof OrderCreatedV1;
 
 function sqlClient(): TransactionalClient<SqlExecutor> {
-  const { client, pool } = pgSqlClient(databaseUrl);
+  const { client, pool } = pgSqlClient(database.url);
   pools.push(pool);
   return client;
 }
 
 beforeAll(async () => {
-  await createDatabase(serverUrl, databaseName);
-  const setup = new pg.Client(pgConnectionFields(databaseUrl));
+  database = await ScratchDatabase.create({
+    serverUrl: postgresServerUrl(endpoints),
+    prefix: 'outbox_it',
+  });
+  const setup = new pg.Client(pgConnectionFields(database.url));
   await setup.connect();
   await setup.query(MESSAGING_TABLES_SQL);
   await setup.end();
@@ -77,7 +83,7 @@ afterAll(async () => {
   await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.disconnect();
   await Promise.all(pools.map((p) => p.end()));
-  await dropDatabase(serverUrl, databaseName);
+  await database.drop();
 });
 
 function order(orderId: string): EnvelopeOf<typeof OrderCreatedV1> {
