@@ -10,3 +10,5 @@ export * from './retry';
 export * from './rate-limit';
 export * from './kafka.module';
 export * from './outbox-relay';
+export * from './on-topic';
+export * from './testing/consumer-scenario';

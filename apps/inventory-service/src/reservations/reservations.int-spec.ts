@@ -3,33 +3,24 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   createEvent,
-  defineEvent,
   type EnvelopeOf,
   type EventDefinition,
-  EventRegistry,
   OrderCancelledV1,
   OrderCreatedV1,
   PaymentFailedV1,
-  type TopicName,
 } from '@seckill/contracts';
 import {
+  ConsumerScenario,
   type EventContext,
   EventPublisher,
-  type HandlerScope,
-  KafkaConsumerRunner,
   NonRetriableError,
+  onTopic,
   type Outbox,
   type OutboxEntry,
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
-import {
-  committedOffset,
-  postgresServerUrl,
-  testEndpoints,
-  uniqueName,
-  waitFor,
-} from '@seckill/testing';
+import { postgresServerUrl, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
 import { InventoryDatabase, type InventoryTransaction } from '../database';
 import { OrderCancelledIntegrationEventHandler } from './order-cancelled.handler';
 import { OrderCreatedIntegrationEventHandler } from './order-created.handler';
@@ -54,9 +45,7 @@ const logger = ServiceLogger.create(
   (process.env.IT_LOG_LEVEL ?? 'error') as 'error',
 );
 const deadLetterTopic = uniqueName('it.dead-letter');
-const createdTopics: string[] = [deadLetterTopic];
-const stopAfterTest: (() => Promise<void>)[] = [];
-const groups: string[] = [];
+const scenarios: ConsumerScenario[] = [];
 
 let database: ScratchDatabase;
 let db: InventoryDatabase;
@@ -77,14 +66,13 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const stop of stopAfterTest.splice(0)) await stop();
+  for (const scenario of scenarios) await scenario.stop();
 });
 
 afterAll(async () => {
   await publisher.disconnect();
-  // Also the retry topics a runner creates for its group, if it does.
-  const retryTopics = (await admin.listTopics()).filter((t) => groups.some((g) => t.includes(g)));
-  await admin.deleteTopics({ topics: [...createdTopics, ...retryTopics] }).catch(() => undefined);
+  for (const scenario of scenarios) await scenario.cleanup();
+  await admin.deleteTopics({ topics: [deadLetterTopic] }).catch(() => undefined);
   await admin.disconnect();
   await db.$disconnect();
   await database.drop();
@@ -92,96 +80,32 @@ afterAll(async () => {
 
 /** One consumer group on topics of its own (one partition each), like inventory-service. */
 async function saga() {
-  const tag = uniqueName('x');
   const events = {
-    created: defineEvent({ ...OrderCreatedV1, topic: `it.order.created.${tag}` as TopicName }),
-    failed: defineEvent({ ...PaymentFailedV1, topic: `it.payment.failed.${tag}` as TopicName }),
-    cancelled: defineEvent({
-      ...OrderCancelledV1,
-      topic: `it.order.cancelled.${tag}` as TopicName,
-    }),
+    created: ConsumerScenario.ownTopic(OrderCreatedV1),
+    failed: ConsumerScenario.ownTopic(PaymentFailedV1),
+    cancelled: ConsumerScenario.ownTopic(OrderCancelledV1),
   };
-  const topics = Object.values(events).map((e) => e.topic);
-  createdTopics.push(...topics);
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
-  });
   const metrics = new MetricsRegistry('inventory-saga-it');
-  const groupId = uniqueName('inventory-service-it');
-  groups.push(groupId);
-  const created = new OrderCreatedIntegrationEventHandler(logger, metrics);
-  const failed = new PaymentFailedIntegrationEventHandler(logger);
-  const cancelled = new OrderCancelledIntegrationEventHandler(logger);
-  const published = new Map<string, number>();
-
-  const newRunner = () =>
-    new KafkaConsumerRunner(kafka, publisher, logger, metrics, {
-      groupId,
-      registry: new EventRegistry(Object.values(events)),
-      deadLetterTopic,
-      // Short delays keep the retry tests quick; the mechanism is the production one.
-      retryDelaysMs: [300, 1_000, 2_000],
-      store: new PrismaConsumerStore(db),
-      handlers: [
-        {
-          event: events.created,
-          handle: (e: EnvelopeOf<typeof events.created>, s: HandlerScope<InventoryTransaction>) =>
-            created.handle(e, s),
-        },
-        {
-          event: events.failed,
-          handle: (e: EnvelopeOf<typeof events.failed>, s: HandlerScope<InventoryTransaction>) =>
-            failed.handle(e, s),
-        },
-        {
-          event: events.cancelled,
-          handle: (e: EnvelopeOf<typeof events.cancelled>, s: HandlerScope<InventoryTransaction>) =>
-            cancelled.handle(e, s),
-        },
-      ],
-    });
-  let runner: KafkaConsumerRunner | undefined = newRunner();
-  await runner.start();
-  const stop = async () => {
-    const running = runner;
-    runner = undefined;
-    await running?.stop();
-  };
-  stopAfterTest.push(stop);
-
-  /** Waits until every message published to `topic` so far is processed and committed. */
-  const drained = (topic: string) =>
-    waitFor(
-      async () =>
-        (await committedOffset(admin, groupId, topic)) === String(published.get(topic) ?? 0),
-      `${groupId} to commit everything published to ${topic}`,
-    );
-
-  return {
-    events,
-    groupId,
+  const scenario = await ConsumerScenario.create({
+    kafka,
+    admin,
+    publisher,
+    logger,
     metrics,
-    /** Publishes and waits for the group to have processed it (so the next one comes after). */
-    async deliver<T extends string, P>(
-      definition: EventDefinition<T, P>,
-      event: EnvelopeOf<EventDefinition<T, P>>,
-    ) {
-      await publisher.publish(definition, event);
-      published.set(definition.topic, (published.get(definition.topic) ?? 0) + 1);
-      await drained(definition.topic);
-    },
-    /** The group reads its topics again from the start, as after commits lost in a rebalance. */
-    async replayEverything() {
-      await stop();
-      const used = [...published.keys()];
-      for (const topic of used) await admin.resetOffsets({ groupId, topic, earliest: true });
-      runner = newRunner();
-      await runner.start();
-      for (const topic of used) await drained(topic);
-    },
-    stop,
-  };
+    groupId: uniqueName('inventory-service-it'),
+    deadLetterTopic,
+    // Short delays keep the retry tests quick; the mechanism is the production one.
+    retryDelaysMs: [300, 1_000, 2_000],
+    store: new PrismaConsumerStore(db),
+    handlers: [
+      onTopic(new OrderCreatedIntegrationEventHandler(logger, metrics), events.created),
+      onTopic(new PaymentFailedIntegrationEventHandler(logger), events.failed),
+      onTopic(new OrderCancelledIntegrationEventHandler(logger), events.cancelled),
+    ],
+  });
+  scenarios.push(scenario);
+  await scenario.start();
+  return Object.assign(scenario, { events, metrics });
 }
 
 async function stockSale(stock: number, saleId: string = randomUUID()): Promise<string> {

@@ -1,25 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import {
-  createEvent,
-  defineEvent,
-  type EnvelopeOf,
-  EventRegistry,
-  SalePublishedV1,
-  type TopicName,
-} from '@seckill/contracts';
-import { EventPublisher, type HandlerScope, KafkaConsumerRunner } from '@seckill/kafka';
+import { createEvent, SalePublishedV1 } from '@seckill/contracts';
+import { ConsumerScenario, EventPublisher, onTopic } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
-import {
-  committedOffset,
-  postgresServerUrl,
-  testEndpoints,
-  uniqueName,
-  waitFor,
-} from '@seckill/testing';
-import { InventoryDatabase, type InventoryTransaction } from '../database';
+import { postgresServerUrl, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+import { InventoryDatabase } from '../database';
 import { SalePublishedIntegrationEventHandler } from './sale-published.handler';
 
 /**
@@ -40,9 +27,9 @@ const logger = ServiceLogger.create(
   'inventory-it',
   (process.env.IT_LOG_LEVEL ?? 'error') as 'error',
 );
-const topic = uniqueName('it.sale.published') as TopicName;
 const deadLetterTopic = uniqueName('it.dead-letter');
-const TestSalePublished = defineEvent({ ...SalePublishedV1, topic });
+const TestSalePublished = ConsumerScenario.ownTopic(SalePublishedV1);
+const scenarios: ConsumerScenario[] = [];
 
 let database: ScratchDatabase;
 let db: InventoryDatabase;
@@ -59,38 +46,34 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [topic, deadLetterTopic].map((t) => ({
-      topic: t,
-      numPartitions: 1,
-      replicationFactor: 1,
-    })),
+    topics: [{ topic: deadLetterTopic, numPartitions: 1, replicationFactor: 1 }],
   });
 });
 
 afterAll(async () => {
+  for (const scenario of scenarios) await scenario.cleanup();
   await publisher.disconnect();
-  await admin.deleteTopics({ topics: [topic, deadLetterTopic] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [deadLetterTopic] }).catch(() => undefined);
   await admin.disconnect();
   await db.$disconnect();
   await database.drop();
 });
 
-function runner(groupId: string): KafkaConsumerRunner {
-  return new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('inventory-it'), {
-    groupId,
-    registry: new EventRegistry([TestSalePublished]),
+/** A consumer group of its own on the file's sale.published topic, not started yet. */
+async function group(): Promise<ConsumerScenario> {
+  const scenario = await ConsumerScenario.create({
+    kafka,
+    admin,
+    publisher,
+    logger,
+    metrics: new MetricsRegistry('inventory-it'),
+    groupId: uniqueName('inventory-service-it'),
     deadLetterTopic,
     store: new PrismaConsumerStore(db),
-    handlers: [
-      {
-        event: TestSalePublished,
-        handle: (
-          event: EnvelopeOf<typeof TestSalePublished>,
-          scope: HandlerScope<InventoryTransaction>,
-        ) => handler.handle(event, scope),
-      },
-    ],
+    handlers: [onTopic(handler, TestSalePublished)],
   });
+  scenarios.push(scenario);
+  return scenario;
 }
 
 function salePublished(stock: number) {
@@ -107,19 +90,16 @@ function salePublished(stock: number) {
 }
 
 it('creates the stock row exactly once, however often the event is delivered', async () => {
-  const groupId = uniqueName('inventory-service-it');
+  const consumer = await group();
+  const { groupId } = consumer;
   const event = salePublished(100);
   // Published twice, as a relay does when it crashes between the publish and marking it sent.
   await publisher.publish(TestSalePublished, event);
   await publisher.publish(TestSalePublished, event);
 
-  const first = runner(groupId);
-  await first.start();
-  await waitFor(
-    async () => (await committedOffset(admin, groupId, topic)) === '2',
-    'both deliveries to be processed and committed',
-  );
-  await first.stop();
+  await consumer.start();
+  await consumer.drained();
+  await consumer.stop();
 
   expect(await db.saleStock.findUnique({ where: { saleId: event.payload.saleId } })).toMatchObject({
     initialStock: 100,
@@ -135,14 +115,8 @@ it('creates the stock row exactly once, however often the event is delivered', a
     where: { saleId: event.payload.saleId },
     data: { available: 97, reserved: 3 },
   });
-  await admin.resetOffsets({ groupId, topic, earliest: true });
-  const second = runner(groupId);
-  await second.start();
-  await waitFor(
-    async () => (await committedOffset(admin, groupId, topic)) === '2',
-    'the redelivered events to be committed again',
-  );
-  await second.stop();
+  await consumer.replayEverything();
+  await consumer.stop();
 
   expect(await db.saleStock.findUnique({ where: { saleId: event.payload.saleId } })).toMatchObject({
     initialStock: 100,
@@ -154,12 +128,12 @@ it('creates the stock row exactly once, however often the event is delivered', a
 });
 
 it('keeps the first stock row when another event names the same sale', async () => {
-  const groupId = uniqueName('inventory-service-it');
+  const consumer = await group();
+  const { groupId } = consumer;
   const first = salePublished(10);
   const other = createEvent(TestSalePublished, { ...first.payload, stock: 99 });
   await publisher.publish(TestSalePublished, first);
   await publisher.publish(TestSalePublished, other);
-  const consumer = runner(groupId);
   await consumer.start();
   await waitFor(
     async () => (await db.inboxEvent.count({ where: { consumerGroup: groupId } })) >= 2,

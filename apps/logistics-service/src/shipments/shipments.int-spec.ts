@@ -3,30 +3,21 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   createEvent,
-  defineEvent,
   type EnvelopeOf,
-  EventRegistry,
   PaymentRefundedV1,
   PaymentSucceededV1,
-  type TopicName,
 } from '@seckill/contracts';
 import {
+  ConsumerScenario,
   type EventContext,
   EventPublisher,
-  type HandlerScope,
-  KafkaConsumerRunner,
+  onTopic,
   type Outbox,
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
-import {
-  committedOffset,
-  postgresServerUrl,
-  testEndpoints,
-  uniqueName,
-  waitFor,
-} from '@seckill/testing';
-import { LogisticsDatabase, type LogisticsTransaction } from '../database';
+import { postgresServerUrl, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+import { LogisticsDatabase } from '../database';
 import { PaymentRefundedIntegrationEventHandler } from './payment-refunded.handler';
 import { PaymentSucceededIntegrationEventHandler } from './payment-succeeded.handler';
 import { ShipmentStatus } from './shipment-status';
@@ -50,15 +41,17 @@ const logger = ServiceLogger.create(
   'logistics-it',
   (process.env.IT_LOG_LEVEL ?? 'error') as 'error',
 );
-const topic = uniqueName('it.payment.succeeded') as TopicName;
 const deadLetterTopic = uniqueName('it.dead-letter');
 const groupId = uniqueName('logistics-service-it');
-const refundTopic = uniqueName('it.payment.refunded') as TopicName;
-const TestPaymentSucceeded = defineEvent({ ...PaymentSucceededV1, topic });
-const TestPaymentRefunded = defineEvent({ ...PaymentRefundedV1, topic: refundTopic });
+const TestPaymentSucceeded = ConsumerScenario.ownTopic(PaymentSucceededV1);
+const TestPaymentRefunded = ConsumerScenario.ownTopic(PaymentRefundedV1);
+const topic = TestPaymentSucceeded.topic;
+const refundTopic = TestPaymentRefunded.topic;
 
 let database: ScratchDatabase;
 let db: LogisticsDatabase;
+/** The service's consumer group: started by each test that consumes, stopped before it ends. */
+let group: ConsumerScenario;
 
 beforeAll(async () => {
   database = await ScratchDatabase.create({
@@ -70,77 +63,40 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [topic, refundTopic, deadLetterTopic].map((t) => ({
-      topic: t,
-      numPartitions: 1,
-      replicationFactor: 1,
-    })),
+    topics: [{ topic: deadLetterTopic, numPartitions: 1, replicationFactor: 1 }],
+  });
+  group = await ConsumerScenario.create({
+    kafka,
+    admin,
+    publisher,
+    logger,
+    metrics: new MetricsRegistry('logistics-it'),
+    groupId,
+    deadLetterTopic,
+    store: new PrismaConsumerStore(db),
+    handlers: [
+      onTopic(new PaymentSucceededIntegrationEventHandler(logger), TestPaymentSucceeded),
+      onTopic(new PaymentRefundedIntegrationEventHandler(logger), TestPaymentRefunded),
+    ],
   });
 });
 
 afterAll(async () => {
+  await group.cleanup();
   await publisher.disconnect();
-  // Also the retry topics a runner creates for its group, if it does.
-  const retryTopics = (await admin.listTopics()).filter((t) => t.includes(groupId));
-  await admin
-    .deleteTopics({ topics: [topic, refundTopic, deadLetterTopic, ...retryTopics] })
-    .catch(() => undefined);
+  await admin.deleteTopics({ topics: [deadLetterTopic] }).catch(() => undefined);
   await admin.disconnect();
   await db.$disconnect();
   await database.drop();
 });
 
-function runner(): KafkaConsumerRunner {
-  const handler = new PaymentSucceededIntegrationEventHandler(logger);
-  const refunds = new PaymentRefundedIntegrationEventHandler(logger);
-  return new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('logistics-it'), {
-    groupId,
-    registry: new EventRegistry([TestPaymentSucceeded, TestPaymentRefunded]),
-    deadLetterTopic,
-    store: new PrismaConsumerStore(db),
-    handlers: [
-      {
-        event: TestPaymentSucceeded,
-        handle: (
-          event: EnvelopeOf<typeof TestPaymentSucceeded>,
-          scope: HandlerScope<LogisticsTransaction>,
-        ) => handler.handle(event, scope),
-      },
-      {
-        event: TestPaymentRefunded,
-        handle: (
-          event: EnvelopeOf<typeof TestPaymentRefunded>,
-          scope: HandlerScope<LogisticsTransaction>,
-        ) => refunds.handle(event, scope),
-      },
-    ],
-  });
-}
-
-/** The end of a one-partition topic: the offset a group commits once it has read everything. */
-async function endOffset(t: string): Promise<string> {
-  const [partition] = await admin.fetchTopicOffsets(t);
-  return partition?.offset ?? '0';
-}
-
-/** Runs a consumer until the group has committed everything published so far on both topics. */
-async function drain(what: string): Promise<void> {
-  const ends = { payments: await endOffset(topic), refunds: await endOffset(refundTopic) };
-  const consumer = runner();
-  await consumer.start();
+/** Runs the group until it has committed everything published so far on both topics. */
+async function drain(): Promise<void> {
+  await group.start();
   try {
-    await waitFor(async () => {
-      const [payments, refunds] = await Promise.all([
-        committedOffset(admin, groupId, topic),
-        committedOffset(admin, groupId, refundTopic),
-      ]);
-      // '-1': nothing committed yet, which is everything when the topic is still empty.
-      const done = (committed: string, end: string): boolean =>
-        committed === end || (end === '0' && committed === '-1');
-      return done(payments, ends.payments) && done(refunds, ends.refunds);
-    }, what);
+    await group.drained();
   } finally {
-    await consumer.stop();
+    await group.stop();
   }
 }
 
@@ -191,13 +147,7 @@ it('creates one shipment per order and one shipment.created, under redelivery', 
   await publisher.publish(TestPaymentSucceeded, createEvent(TestPaymentSucceeded, payment.payload));
   await publisher.publish(TestPaymentSucceeded, other);
 
-  const first = runner();
-  await first.start();
-  await waitFor(
-    async () => (await committedOffset(admin, groupId, topic)) === '4',
-    'all four deliveries to be processed and committed',
-  );
-  await first.stop();
+  await drain();
 
   const shipment = await db.shipment.findUniqueOrThrow({ where: { orderId } });
   expect(shipment).toMatchObject({ quantity: 2, paymentId: payment.payload.paymentId });
@@ -220,14 +170,8 @@ it('creates one shipment per order and one shipment.created, under redelivery', 
 
   // The group reads the topic again from the start (commits lost in a rebalance): nothing moves.
   const before = { shipments: await db.shipment.findMany(), outbox: await db.outboxEvent.count() };
-  await admin.resetOffsets({ groupId, topic, earliest: true });
-  const second = runner();
-  await second.start();
-  await waitFor(
-    async () => (await committedOffset(admin, groupId, topic)) === '4',
-    'the redelivered events to be committed again',
-  );
-  await second.stop();
+  await group.replayEverything();
+  await group.stop();
   expect({ shipments: await db.shipment.findMany(), outbox: await db.outboxEvent.count() }).toEqual(
     before,
   );
@@ -239,13 +183,13 @@ it('recalls a shipment once when its payment is refunded; redelivery changes not
   const { orderId } = payment.payload;
   await publisher.publish(TestPaymentSucceeded, payment);
   await publisher.publish(TestPaymentSucceeded, unrelated);
-  await drain('the payments to be processed');
+  await drain();
   const shipped = await db.shipment.findUniqueOrThrow({ where: { orderId } });
   expect(shipped).toMatchObject({ status: ShipmentStatus.Created, cancelledAt: null });
 
   const refund = refundOf(payment);
   await publisher.publish(TestPaymentRefunded, refund);
-  await drain('the refund to be processed');
+  await drain();
   const recalled = await db.shipment.findUniqueOrThrow({ where: { orderId } });
   expect(recalled).toEqual({
     ...shipped,
@@ -258,7 +202,7 @@ it('recalls a shipment once when its payment is refunded; redelivery changes not
   await publisher.publish(TestPaymentRefunded, refund);
   await publisher.publish(TestPaymentRefunded, refundOf(payment));
   await publisher.publish(TestPaymentSucceeded, createEvent(TestPaymentSucceeded, payment.payload));
-  await drain('the repeated events to be processed');
+  await drain();
   expect(await db.shipment.findUniqueOrThrow({ where: { orderId } })).toEqual(recalled);
   expect(await outboxTypes(orderId)).toEqual(['shipment.created']);
 
@@ -276,7 +220,7 @@ it('leaves a tombstone when the refund overtakes payment.succeeded: the order ne
   // payment.refunded and payment.succeeded travel on different topics: the refund can be read
   // first.
   await publisher.publish(TestPaymentRefunded, refundOf(payment));
-  await drain('the refund to be processed');
+  await drain();
   const tombstone = await db.shipment.findUniqueOrThrow({ where: { orderId } });
   expect(tombstone).toMatchObject({
     orderId,
@@ -288,7 +232,7 @@ it('leaves a tombstone when the refund overtakes payment.succeeded: the order ne
 
   await publisher.publish(TestPaymentSucceeded, payment);
   await publisher.publish(TestPaymentSucceeded, unrelated);
-  await drain('the late payment to be processed');
+  await drain();
   expect(await db.shipment.findMany({ where: { orderId } })).toEqual([tombstone]);
   expect(await outboxTypes(orderId)).toEqual([]);
   expect(
@@ -298,9 +242,8 @@ it('leaves a tombstone when the refund overtakes payment.succeeded: the order ne
 
   // The group reads both topics again from the start: nothing moves.
   const before = { shipments: await db.shipment.findMany(), outbox: await db.outboxEvent.count() };
-  await admin.resetOffsets({ groupId, topic, earliest: true });
-  await admin.resetOffsets({ groupId, topic: refundTopic, earliest: true });
-  await drain('both topics to be re-read');
+  await group.replayEverything();
+  await group.stop();
   expect({ shipments: await db.shipment.findMany(), outbox: await db.outboxEvent.count() }).toEqual(
     before,
   );

@@ -7,36 +7,20 @@ import { JwtCodec } from '@seckill/auth';
 import { loadConfig } from '@seckill/config';
 import {
   createEvent,
-  defineEvent,
-  type EnvelopeOf,
-  type EventDefinition,
-  EventRegistry,
   type NotificationItem,
   OrderCancelledV1,
   OrderCreatedV1,
   PaymentFailedV1,
   PaymentSucceededV1,
   ShipmentCreatedV1,
-  type TopicName,
 } from '@seckill/contracts';
-import {
-  EventPublisher,
-  type HandlerScope,
-  type IntegrationEventHandler,
-  KafkaConsumerRunner,
-} from '@seckill/kafka';
+import { ConsumerScenario, EventPublisher, onTopic } from '@seckill/kafka';
 import { type LogLevel, MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import { createServiceApp } from '@seckill/service-kit';
-import {
-  committedOffset,
-  postgresServerUrl,
-  testEndpoints,
-  uniqueName,
-  waitFor,
-} from '@seckill/testing';
+import { postgresServerUrl, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
 import { configSchema, SERVICE } from '../config';
-import { NotificationDatabase, type NotificationTransaction } from '../database';
+import { NotificationDatabase } from '../database';
 import { NotificationServiceModule } from '../notification-service.module';
 import {
   OrderCancelledIntegrationEventHandler,
@@ -71,55 +55,20 @@ const codec = new JwtCodec(SECRET, 3600);
 const deadLetterTopic = uniqueName('it.dead-letter');
 
 /** The catalogue events on topics of this test's own. */
-function onOwnTopic<D extends EventDefinition>(definition: D): D {
-  return defineEvent({
-    ...definition,
-    topic: uniqueName(`it.${definition.type}`) as TopicName,
-  }) as D;
-}
-const Created = onOwnTopic(OrderCreatedV1);
-const Paid = onOwnTopic(PaymentSucceededV1);
-const Failed = onOwnTopic(PaymentFailedV1);
-const Shipped = onOwnTopic(ShipmentCreatedV1);
-const Cancelled = onOwnTopic(OrderCancelledV1);
-const topics = [Created, Paid, Failed, Shipped, Cancelled].map((d) => d.topic);
+const Created = ConsumerScenario.ownTopic(OrderCreatedV1);
+const Paid = ConsumerScenario.ownTopic(PaymentSucceededV1);
+const Failed = ConsumerScenario.ownTopic(PaymentFailedV1);
+const Shipped = ConsumerScenario.ownTopic(ShipmentCreatedV1);
+const Cancelled = ConsumerScenario.ownTopic(OrderCancelledV1);
 
 let database: ScratchDatabase;
 let db: NotificationDatabase;
 let app: NestFastifyApplication;
 let baseUrl: string;
-let runner: KafkaConsumerRunner;
-const groupId = uniqueName('notification-service-it');
+/** The service's consumer group, fed by the test's topics. */
+let group: ConsumerScenario;
 /** The last test shuts the service down itself. */
 let closed = false;
-
-/** The service's handler, registered for the test's topic of the same event. */
-function on<D extends EventDefinition>(
-  definition: D,
-  handler: IntegrationEventHandler<EventDefinition, NotificationTransaction>,
-): IntegrationEventHandler {
-  return {
-    event: definition,
-    handle: (event: EnvelopeOf<D>, scope: HandlerScope<NotificationTransaction>) =>
-      handler.handle(event as never, scope),
-  } as IntegrationEventHandler;
-}
-
-function newRunner(group: string): KafkaConsumerRunner {
-  return new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('notification-it'), {
-    groupId: group,
-    registry: new EventRegistry([Created, Paid, Failed, Shipped, Cancelled]),
-    deadLetterTopic,
-    store: new PrismaConsumerStore(db),
-    handlers: [
-      on(Created, new OrderCreatedIntegrationEventHandler(logger) as never),
-      on(Paid, new PaymentSucceededIntegrationEventHandler(logger) as never),
-      on(Failed, new PaymentFailedIntegrationEventHandler(logger) as never),
-      on(Shipped, new ShipmentCreatedIntegrationEventHandler(logger) as never),
-      on(Cancelled, new OrderCancelledIntegrationEventHandler(logger) as never),
-    ],
-  });
-}
 
 beforeAll(async () => {
   database = await ScratchDatabase.create({
@@ -131,11 +80,24 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [...topics, deadLetterTopic].map((topic) => ({
-      topic,
-      numPartitions: 1,
-      replicationFactor: 1,
-    })),
+    topics: [{ topic: deadLetterTopic, numPartitions: 1, replicationFactor: 1 }],
+  });
+  group = await ConsumerScenario.create({
+    kafka,
+    admin,
+    publisher,
+    logger,
+    metrics: new MetricsRegistry('notification-it'),
+    groupId: uniqueName('notification-service-it'),
+    deadLetterTopic,
+    store: new PrismaConsumerStore(db),
+    handlers: [
+      onTopic(new OrderCreatedIntegrationEventHandler(logger), Created),
+      onTopic(new PaymentSucceededIntegrationEventHandler(logger), Paid),
+      onTopic(new PaymentFailedIntegrationEventHandler(logger), Failed),
+      onTopic(new ShipmentCreatedIntegrationEventHandler(logger), Shipped),
+      onTopic(new OrderCancelledIntegrationEventHandler(logger), Cancelled),
+    ],
   });
 
   const config = loadConfig(SERVICE, configSchema, {
@@ -161,17 +123,17 @@ beforeAll(async () => {
   await app.get(NotificationFeed).started();
   await waitFor(() => app.get(NotificationFeed).listening, 'the feed to LISTEN');
 
-  runner = newRunner(groupId);
-  await runner.start();
+  await group.start();
 });
 
 afterAll(async () => {
   if (!closed) {
-    await runner?.stop();
+    await group?.stop();
     await app?.close();
   }
+  await group?.cleanup();
   await publisher.disconnect();
-  await admin.deleteTopics({ topics: [...topics, deadLetterTopic] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [deadLetterTopic] }).catch(() => undefined);
   await admin.disconnect();
   await db?.$disconnect();
   await database?.drop();
@@ -228,11 +190,7 @@ describe('the lifecycle handlers', () => {
     // The same fact again under a new event id (a producer that re-created the event).
     await publisher.publish(Created, created(ref));
 
-    // Offsets after the 11 deliveries: 3 on order.created, 2 on each other topic.
-    const allCommitted = async () =>
-      (await Promise.all(topics.map((t) => committedOffset(admin, groupId, t)))).join(',') ===
-      '3,2,2,2,2';
-    await waitFor(allCommitted, 'every delivery to be processed and committed');
+    await group.drained();
 
     const rows = await rowsOf(userId);
     expect(rows.map((r) => r.kind).sort()).toEqual(
@@ -246,11 +204,7 @@ describe('the lifecycle handlers', () => {
     expect(rows.find((r) => r.kind === 'ACCEPTED')?.eventId).toBe(events[0]?.eventId);
 
     // The group reads everything again, as after commits lost in a rebalance: nothing changes.
-    await runner.stop();
-    for (const topic of topics) await admin.resetOffsets({ groupId, topic, earliest: true });
-    runner = newRunner(groupId);
-    await runner.start();
-    await waitFor(allCommitted, 'the redelivered events to be committed again');
+    await group.replayEverything();
     expect((await rowsOf(userId)).map((r) => r.id)).toEqual(rows.map((r) => r.id));
   });
 });
@@ -465,7 +419,7 @@ describe('GET /api/users/me/notifications/stream', () => {
   it('ends open streams cleanly when the service shuts down', async () => {
     const stream = await SseClient.open(tokenOf(uniqueName('grace')));
     closed = true;
-    await runner.stop();
+    await group.stop();
     await app.close();
     await stream.finished();
     expect(stream.ended).toBe(true);

@@ -4,10 +4,8 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   createEvent,
-  defineEvent,
   type EventDefinition,
   type EventEnvelope,
-  EventRegistry,
   InventoryRejectedV1,
   InventoryReleasedV1,
   InventoryReservedV1,
@@ -17,14 +15,8 @@ import {
   PaymentRefundedV1,
   PaymentSucceededV1,
   ShipmentCreatedV1,
-  type TopicName,
 } from '@seckill/contracts';
-import {
-  EventPublisher,
-  type HandlerScope,
-  type IntegrationEventHandler,
-  KafkaConsumerRunner,
-} from '@seckill/kafka';
+import { ConsumerScenario, EventPublisher, onTopic } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import {
   createPgAdapter,
@@ -43,7 +35,6 @@ import {
   saleKeys,
 } from '@seckill/redis';
 import {
-  committedOffset,
   headerOf,
   postgresServerUrl,
   readMessages,
@@ -51,7 +42,7 @@ import {
   uniqueName,
   waitFor,
 } from '@seckill/testing';
-import { OrderDatabase, type OrderTransaction } from '../database';
+import { OrderDatabase } from '../database';
 import { DeadlineSweeper } from './deadline-sweeper';
 import {
   InventoryRejectedIntegrationEventHandler,
@@ -89,31 +80,25 @@ const logger = ServiceLogger.create(
 const redis = new Redis(endpoints.redisUrl);
 
 /** Every lifecycle event on a topic of this file's own. */
-function onOwnTopic<D extends EventDefinition>(definition: D): D {
-  return defineEvent({
-    ...definition,
-    topic: uniqueName(`it.${definition.topic}`) as TopicName,
-  }) as unknown as D;
-}
 const Events = {
-  created: onOwnTopic(OrderCreatedV1),
-  reserved: onOwnTopic(InventoryReservedV1),
-  rejected: onOwnTopic(InventoryRejectedV1),
-  released: onOwnTopic(InventoryReleasedV1),
-  paid: onOwnTopic(PaymentSucceededV1),
-  paymentFailed: onOwnTopic(PaymentFailedV1),
-  refunded: onOwnTopic(PaymentRefundedV1),
-  shipped: onOwnTopic(ShipmentCreatedV1),
-  cancelled: onOwnTopic(OrderCancelledV1),
+  created: ConsumerScenario.ownTopic(OrderCreatedV1),
+  reserved: ConsumerScenario.ownTopic(InventoryReservedV1),
+  rejected: ConsumerScenario.ownTopic(InventoryRejectedV1),
+  released: ConsumerScenario.ownTopic(InventoryReleasedV1),
+  paid: ConsumerScenario.ownTopic(PaymentSucceededV1),
+  paymentFailed: ConsumerScenario.ownTopic(PaymentFailedV1),
+  refunded: ConsumerScenario.ownTopic(PaymentRefundedV1),
+  shipped: ConsumerScenario.ownTopic(ShipmentCreatedV1),
+  cancelled: ConsumerScenario.ownTopic(OrderCancelledV1),
 };
-const topics = Object.values(Events).map((definition) => definition.topic);
 const deadLetterTopic = uniqueName('it.dead-letter');
 const groupId = uniqueName('order-service-it');
 const sales: string[] = [];
 
 let database: ScratchDatabase;
 let db: OrderDatabase;
-let runner: KafkaConsumerRunner | undefined;
+/** order-service's consumer group, on those topics. */
+let group: ConsumerScenario;
 
 beforeAll(async () => {
   database = await ScratchDatabase.create({
@@ -125,24 +110,42 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [...topics, deadLetterTopic].map((topic) => ({
-      topic,
-      numPartitions: 1,
-      replicationFactor: 1,
-    })),
+    topics: [{ topic: deadLetterTopic, numPartitions: 1, replicationFactor: 1 }],
   });
-  runner = startRunner();
-  await runner.start();
+  const model = new OrderReadModel();
+  group = await ConsumerScenario.create({
+    kafka,
+    admin,
+    publisher,
+    logger,
+    metrics: new MetricsRegistry('order-it'),
+    groupId,
+    deadLetterTopic,
+    store: new PrismaConsumerStore(db),
+    backoff: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
+    // The service's handlers, each on this file's topic for its event.
+    handlers: [
+      onTopic(new OrderCreatedIntegrationEventHandler(model, logger), Events.created),
+      onTopic(new InventoryReservedIntegrationEventHandler(model, logger), Events.reserved),
+      onTopic(new InventoryRejectedIntegrationEventHandler(model, logger), Events.rejected),
+      onTopic(
+        new InventoryReleasedIntegrationEventHandler(model, logger, new RestockScript(redis)),
+        Events.released,
+      ),
+      onTopic(new PaymentSucceededIntegrationEventHandler(model, logger), Events.paid),
+      onTopic(new PaymentFailedIntegrationEventHandler(model, logger), Events.paymentFailed),
+      onTopic(new PaymentRefundedIntegrationEventHandler(model, logger), Events.refunded),
+      onTopic(new ShipmentCreatedIntegrationEventHandler(model, logger), Events.shipped),
+      onTopic(new OrderCancelledIntegrationEventHandler(model, logger), Events.cancelled),
+    ],
+  });
+  await group.start();
 });
 
 afterAll(async () => {
-  await runner?.stop();
+  await group?.cleanup();
   await publisher.disconnect();
-  // With whatever topics the runner made for its group (retry topics).
-  const ofGroup = (await admin.listTopics()).filter((topic) => topic.includes(groupId));
-  await admin
-    .deleteTopics({ topics: [...topics, deadLetterTopic, ...ofGroup] })
-    .catch(() => undefined);
+  await admin.deleteTopics({ topics: [deadLetterTopic] }).catch(() => undefined);
   await admin.disconnect();
   for (const saleId of sales) {
     const keys = saleKeys(saleId);
@@ -157,38 +160,6 @@ afterAll(async () => {
   await db.$disconnect();
   await database.drop();
 });
-
-/** The service's handlers, each on this file's topic for its event. */
-function startRunner(): KafkaConsumerRunner {
-  const model = new OrderReadModel();
-  const restock = new RestockScript(redis);
-  const on = <D extends EventDefinition>(
-    definition: D,
-    handler: { handle(event: never, scope: HandlerScope<OrderTransaction>): Promise<void> },
-  ): IntegrationEventHandler => ({
-    event: definition,
-    handle: (event, scope) =>
-      handler.handle(event as never, scope as HandlerScope<OrderTransaction>),
-  });
-  return new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('order-it'), {
-    groupId,
-    registry: new EventRegistry(Object.values(Events)),
-    deadLetterTopic,
-    store: new PrismaConsumerStore(db),
-    backoff: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
-    handlers: [
-      on(Events.created, new OrderCreatedIntegrationEventHandler(model, logger)),
-      on(Events.reserved, new InventoryReservedIntegrationEventHandler(model, logger)),
-      on(Events.rejected, new InventoryRejectedIntegrationEventHandler(model, logger)),
-      on(Events.released, new InventoryReleasedIntegrationEventHandler(model, logger, restock)),
-      on(Events.paid, new PaymentSucceededIntegrationEventHandler(model, logger)),
-      on(Events.paymentFailed, new PaymentFailedIntegrationEventHandler(model, logger)),
-      on(Events.refunded, new PaymentRefundedIntegrationEventHandler(model, logger)),
-      on(Events.shipped, new ShipmentCreatedIntegrationEventHandler(model, logger)),
-      on(Events.cancelled, new OrderCancelledIntegrationEventHandler(model, logger)),
-    ],
-  });
-}
 
 interface Ref {
   readonly orderId: string;
@@ -434,26 +405,11 @@ describe('restock on inventory.released', () => {
 
 describe('redelivery', () => {
   it('changes nothing when the group reads every topic again from offset 0', async () => {
-    const ends = new Map<string, string>();
-    for (const topic of topics) {
-      const [partition] = await admin.fetchTopicOffsets(topic);
-      ends.set(topic, partition!.high);
-    }
-    const committed = async () => {
-      for (const [topic, high] of ends) {
-        if (high !== '0' && (await committedOffset(admin, groupId, topic)) !== high) return false;
-      }
-      return true;
-    };
-    await waitFor(committed, 'everything published so far to be committed');
+    await group.drained();
     const before = await snapshot();
     const stock = await redis.get(saleKeys(restockedOrder.saleId).stock);
 
-    await runner!.stop();
-    for (const topic of topics) await admin.resetOffsets({ groupId, topic, earliest: true });
-    runner = startRunner();
-    await runner.start();
-    await waitFor(committed, 'the redelivered events to be committed again');
+    await group.replayEverything();
 
     expect(await snapshot()).toEqual(before);
     expect(await redis.get(saleKeys(restockedOrder.saleId).stock)).toBe(stock);

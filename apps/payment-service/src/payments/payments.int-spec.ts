@@ -3,31 +3,22 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   createEvent,
-  defineEvent,
   type EnvelopeOf,
   type EventDefinition,
-  EventRegistry,
   InventoryReservedV1,
   OrderCancelledV1,
-  type TopicName,
 } from '@seckill/contracts';
 import {
+  ConsumerScenario,
   type EventContext,
   EventPublisher,
-  type HandlerScope,
-  KafkaConsumerRunner,
+  onTopic,
   type Outbox,
   type OutboxEntry,
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
-import {
-  committedOffset,
-  postgresServerUrl,
-  testEndpoints,
-  uniqueName,
-  waitFor,
-} from '@seckill/testing';
+import { postgresServerUrl, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
 import { PaymentDatabase, type PaymentTransaction } from '../database';
 import { CaptureRetryPolicy } from './capture-with-retries';
 import { InventoryReservedIntegrationEventHandler } from './inventory-reserved.handler';
@@ -55,9 +46,7 @@ const admin = kafka.admin();
 const publisher = new EventPublisher(kafka);
 const logger = ServiceLogger.create('payment-it', (process.env.IT_LOG_LEVEL ?? 'error') as 'error');
 const deadLetterTopic = uniqueName('it.dead-letter');
-const createdTopics: string[] = [deadLetterTopic];
-const stopAfterTest: (() => Promise<void>)[] = [];
-const groups: string[] = [];
+const scenarios: ConsumerScenario[] = [];
 
 /** What the provider answers, per order, call after call; APPROVE once the script runs out. */
 const script = new Map<string, ProviderDecision[]>();
@@ -89,14 +78,13 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const stop of stopAfterTest.splice(0)) await stop();
+  for (const scenario of scenarios) await scenario.stop();
 });
 
 afterAll(async () => {
   await publisher.disconnect();
-  // Also the retry topics a runner creates for its group, if it does.
-  const retryTopics = (await admin.listTopics()).filter((t) => groups.some((g) => t.includes(g)));
-  await admin.deleteTopics({ topics: [...createdTopics, ...retryTopics] }).catch(() => undefined);
+  for (const scenario of scenarios) await scenario.cleanup();
+  await admin.deleteTopics({ topics: [deadLetterTopic] }).catch(() => undefined);
   await admin.disconnect();
   await db.$disconnect();
   await database.drop();
@@ -104,86 +92,32 @@ afterAll(async () => {
 
 /** One consumer group on topics of its own (one partition each), like payment-service. */
 async function payments() {
-  const tag = uniqueName('x');
   const events = {
-    reserved: defineEvent({
-      ...InventoryReservedV1,
-      topic: `it.inventory.reserved.${tag}` as TopicName,
-    }),
-    cancelled: defineEvent({
-      ...OrderCancelledV1,
-      topic: `it.order.cancelled.${tag}` as TopicName,
-    }),
+    reserved: ConsumerScenario.ownTopic(InventoryReservedV1),
+    cancelled: ConsumerScenario.ownTopic(OrderCancelledV1),
   };
-  const topics = Object.values(events).map((e) => e.topic);
-  createdTopics.push(...topics);
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+  const scenario = await ConsumerScenario.create({
+    kafka,
+    admin,
+    publisher,
+    logger,
+    metrics: new MetricsRegistry('payment-it'),
+    groupId: uniqueName('payment-service-it'),
+    deadLetterTopic,
+    store: new PrismaConsumerStore(db),
+    // The runner's own retries, short: the in-handler ones are exercised separately.
+    backoff: { maxAttempts: 4, initialDelayMs: 10, maxDelayMs: 10 },
+    handlers: [
+      onTopic(
+        new InventoryReservedIntegrationEventHandler(logger, provider, policy),
+        events.reserved,
+      ),
+      onTopic(new OrderCancelledIntegrationEventHandler(logger, provider), events.cancelled),
+    ],
   });
-  const groupId = uniqueName('payment-service-it');
-  groups.push(groupId);
-  const reserved = new InventoryReservedIntegrationEventHandler(logger, provider, policy);
-  const cancelled = new OrderCancelledIntegrationEventHandler(logger, provider);
-  const published = new Map<string, number>();
-  const newRunner = () =>
-    new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('payment-it'), {
-      groupId,
-      registry: new EventRegistry(Object.values(events)),
-      deadLetterTopic,
-      store: new PrismaConsumerStore(db),
-      // The runner's own retries, short: the in-handler ones are exercised separately.
-      backoff: { maxAttempts: 4, initialDelayMs: 10, maxDelayMs: 10 },
-      handlers: [
-        {
-          event: events.reserved,
-          handle: (e: EnvelopeOf<typeof events.reserved>, s: HandlerScope<PaymentTransaction>) =>
-            reserved.handle(e, s),
-        },
-        {
-          event: events.cancelled,
-          handle: (e: EnvelopeOf<typeof events.cancelled>, s: HandlerScope<PaymentTransaction>) =>
-            cancelled.handle(e, s),
-        },
-      ],
-    });
-  let runner: KafkaConsumerRunner | undefined = newRunner();
-  await runner.start();
-  const stop = async () => {
-    const running = runner;
-    runner = undefined;
-    await running?.stop();
-  };
-  stopAfterTest.push(stop);
-  const drained = (topic: string) =>
-    waitFor(
-      async () =>
-        (await committedOffset(admin, groupId, topic)) === String(published.get(topic) ?? 0),
-      `${groupId} to commit everything published to ${topic}`,
-    );
-
-  return {
-    events,
-    /** Publishes and waits for the group to have processed it (so the next one comes after). */
-    async deliver<T extends string, P>(
-      definition: EventDefinition<T, P>,
-      event: EnvelopeOf<EventDefinition<T, P>>,
-    ) {
-      await publisher.publish(definition, event);
-      published.set(definition.topic, (published.get(definition.topic) ?? 0) + 1);
-      await drained(definition.topic);
-    },
-    /** The group reads its topics again from the start, as after commits lost in a rebalance. */
-    async replayEverything() {
-      await stop();
-      const used = [...published.keys()];
-      for (const topic of used) await admin.resetOffsets({ groupId, topic, earliest: true });
-      runner = newRunner();
-      await runner.start();
-      for (const topic of used) await drained(topic);
-    },
-    stop,
-  };
+  scenarios.push(scenario);
+  await scenario.start();
+  return Object.assign(scenario, { events });
 }
 
 type Reserved = EnvelopeOf<typeof InventoryReservedV1>;
