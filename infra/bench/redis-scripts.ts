@@ -6,7 +6,7 @@
  */
 import {
   ADMISSION_LUA,
-  IDEMPOTENCY_TTL_SECONDS,
+  admissionCall,
   TOKEN_BUCKET_LUA,
   rateLimitKeys,
   saleKeys,
@@ -15,7 +15,7 @@ import type { ScriptBench } from './redis-ceiling';
 
 const R = '__rand_int__';
 
-/** Admission of one order that is accepted: the path that writes the most (7 keys, XADD). */
+/** Admission of one order that is accepted: the path that writes the most (8 keys, XADD). */
 export function admissionBench(saleId = `bench-redis-${Date.now().toString(36)}`): ScriptBench {
   const keys = saleKeys(saleId);
   const orderId = `bench-order-${R}`;
@@ -43,39 +43,28 @@ export function admissionBench(saleId = `bench-redis-${Date.now().toString(36)}`
     key: orderId,
     payload: { orderId, saleId, userId, quantity: 1, priceCents: 4999, createdAt: now },
   });
-  const headers = JSON.stringify({
+  const headers = {
     traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
     'x-request-id': orderId,
     'content-type': 'application/json',
+  };
+  const call = admissionCall({
+    saleId,
+    userId,
+    quantity: 1,
+    orderId,
+    idempotencyKey: `idem-${R}`,
+    orderSummary: summary,
+    answer,
+    record: { topic: 'order.created', key: orderId, value: envelope, headers },
+    deadline: null,
+    stockChannel: `seckill:bench:${saleId}`, // a channel nobody listens to
   });
   return {
     name: 'redis: admission script (accepted), EVALSHA',
     script: ADMISSION_LUA,
-    keys: [
-      keys.meta,
-      keys.stock,
-      keys.buyers,
-      keys.orders,
-      keys.outbox,
-      keys.idempotency(userId, `idem-${R}`),
-      `order:${orderId}`,
-    ],
-    args: [
-      userId,
-      '1',
-      orderId,
-      saleId,
-      summary,
-      answer,
-      String(IDEMPOTENCY_TTL_SECONDS),
-      '1',
-      JSON.stringify({ saleId, soldOut: true }),
-      `seckill:bench:${saleId}`, // a channel nobody listens to
-      'order.created',
-      orderId,
-      envelope,
-      headers,
-    ],
+    keys: call.keys,
+    args: call.args,
     setup: async (redis) => {
       const t = Date.now();
       await redis.hset(keys.meta, {

@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { JwtCodec, type Role } from '@seckill/auth';
+import { saleKeys } from '@seckill/redis';
 import { testEndpoints, uniqueName, waitFor } from '@seckill/testing';
 import { serviceEnv, serviceSpec } from '../local/services';
 import { RunningService, startService } from './service-process';
@@ -18,6 +19,8 @@ const codec = new JwtCodec(SECRET, 600);
 const GLOBAL_RATE = 20;
 const GLOBAL_BURST = 10;
 const UPSTREAM_TIMEOUT_MS = 300;
+const PURCHASE_DEADLINE_MS = 200;
+const PURCHASE_ANSWER_GRACE_MS = 100;
 
 const endpoints = testEndpoints();
 const redis = new Redis(endpoints.redisUrl);
@@ -33,6 +36,9 @@ interface Received {
 }
 
 const received: Received[] = [];
+/** Answers the stub holds back (sales `hold-*`) until a test lets them go. */
+const held: Array<() => void> = [];
+const releaseHeld = () => held.splice(0).forEach((send) => send());
 const reaching = (fragment: string) => received.filter((r) => r.url.includes(fragment)).length;
 
 function answer(
@@ -53,6 +59,10 @@ function orderService(request: IncomingMessage, response: ServerResponse, body: 
     answer(response, status, { status, code }, 'application/problem+json');
   if (url.startsWith('/api/sales/unknown-')) return problem(404, 'SALE_NOT_FOUND');
   if (url.startsWith('/api/sales/gone-')) return problem(409, 'SOLD_OUT');
+  if (url.startsWith('/api/sales/hold-')) {
+    held.push(() => answer(response, 202, { orderId: 'o-held', status: 'PENDING' }));
+    return;
+  }
   if (url.startsWith('/api/sales/slow-')) {
     setTimeout(() => answer(response, 202, {}), UPSTREAM_TIMEOUT_MS * 5).unref();
     return;
@@ -74,6 +84,9 @@ function orderService(request: IncomingMessage, response: ServerResponse, body: 
 let stub: Server;
 let gatewayA: RunningService;
 let gatewayB: RunningService;
+/** Two purchases in flight at most, none waiting: the concurrency limit, reached on purpose. */
+let narrow: RunningService;
+const NARROW_IN_FLIGHT = 2;
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -87,7 +100,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startGateway(upstreamPort: number, devTokens: boolean): Promise<RunningService> {
+async function startGateway(
+  upstreamPort: number,
+  devTokens: boolean,
+  overrides: Record<string, string> = {},
+): Promise<RunningService> {
   const env = serviceEnv(serviceSpec('gateway'), endpoints);
   env.PORT = String(await freePort());
   env.LOG_LEVEL = 'warn';
@@ -96,9 +113,11 @@ async function startGateway(upstreamPort: number, devTokens: boolean): Promise<R
   env.UPSTREAM_TIMEOUT_MS = String(UPSTREAM_TIMEOUT_MS);
   env.RATE_LIMIT_GLOBAL_RATE = String(GLOBAL_RATE);
   env.RATE_LIMIT_GLOBAL_BURST = String(GLOBAL_BURST);
+  env.PURCHASE_DEADLINE_MS = String(PURCHASE_DEADLINE_MS);
+  env.PURCHASE_ANSWER_GRACE_MS = String(PURCHASE_ANSWER_GRACE_MS);
   if (devTokens) env.DEV_TOKEN_ENABLED = 'true';
   else delete env.DEV_TOKEN_ENABLED;
-  const gateway = startService(serviceSpec('gateway'), env);
+  const gateway = startService(serviceSpec('gateway'), { ...env, ...overrides });
   await waitFor(
     async () => (await fetch(`http://127.0.0.1:${gateway.port}/health/ready`)).status === 200,
     `gateway on ${gateway.port} to report ready`,
@@ -116,17 +135,25 @@ beforeAll(async () => {
     request.on('end', () => orderService(request, response, body));
   });
   const upstreamPort = await listen(stub);
-  [gatewayA, gatewayB] = await Promise.all([
+  [gatewayA, gatewayB, narrow] = await Promise.all([
     startGateway(upstreamPort, true),
     startGateway(upstreamPort, false),
+    startGateway(upstreamPort, false, {
+      UPSTREAM_MAX_IN_FLIGHT: String(NARROW_IN_FLIGHT),
+      UPSTREAM_MAX_WAITING: '0',
+      UPSTREAM_CONNECTIONS: String(NARROW_IN_FLIGHT),
+      // Held answers must not time out while the test looks at the limit.
+      PURCHASE_DEADLINE_MS: '30000',
+    }),
   ]);
 }, 60_000);
 
 afterAll(async () => {
-  for (const gateway of [gatewayA, gatewayB]) {
+  releaseHeld();
+  for (const gateway of [gatewayA, gatewayB, narrow]) {
     if (gateway && gateway.child.exitCode === null) gateway.child.kill('SIGTERM');
   }
-  await Promise.all([gatewayA?.exited, gatewayB?.exited]);
+  await Promise.all([gatewayA?.exited, gatewayB?.exited, narrow?.exited]);
   stub?.closeAllConnections();
   await new Promise((resolve) => stub?.close(resolve));
   await redis.quit();
@@ -424,7 +451,12 @@ describe('forwarding to order-service', () => {
     expect(answer.headers.get('ratelimit-remaining')).toBe('2');
     expect(answer.headers.get('x-internal')).toBeNull();
 
+    expect(answer.headers.get('idempotency-key')).toBe('key-1');
     const [forwarded] = received.filter((r) => r.url === `/api/sales/${saleId}/orders`);
+    // The purchase's deadline travels with it: arrival + PURCHASE_DEADLINE_MS, epoch ms.
+    const deadline = Number(forwarded?.headers['x-seckill-deadline']);
+    expect(deadline).toBeGreaterThan(Date.now() - 10_000);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + PURCHASE_DEADLINE_MS);
     expect(forwarded).toMatchObject({
       method: 'POST',
       body: '{"quantity":2}',
@@ -445,9 +477,12 @@ describe('forwarding to order-service', () => {
       token: tokenFor('u-2'),
     });
     expect(answer.status).toBe(202);
-    expect(received.find((r) => r.url === `/api/sales/${saleId}/orders`)?.body).toBe(
-      '{"quantity":1}',
-    );
+    const forwarded = received.find((r) => r.url === `/api/sales/${saleId}/orders`);
+    expect(forwarded?.body).toBe('{"quantity":1}');
+    // No key from the client: the gateway assigns one, forwards it and returns it.
+    const assigned = answer.headers.get('idempotency-key');
+    expect(assigned).toMatch(/^gw-[0-9a-f-]{36}$/);
+    expect(forwarded?.headers['idempotency-key']).toBe(assigned);
   });
 
   it('forwards a sale from an admin, and public and owner reads', async () => {
@@ -465,13 +500,25 @@ describe('forwarding to order-service', () => {
     expect(order).toMatchObject({ status: 200, body: { url: '/api/orders/o-1' } });
   });
 
-  it('answers 503 UPSTREAM_UNAVAILABLE when order-service is too slow', async () => {
+  it('answers 503 OUTCOME_UNKNOWN, with the key to settle it, when order-service answers too late', async () => {
     const answer = await call(`/api/sales/${uniqueName('slow')}/orders`, {
       token: tokenFor('u-slow'),
       json: {},
+      headers: { 'idempotency-key': 'slow-key-1' },
     });
-    expect(summary(answer)).toEqual(problem(503, 'UPSTREAM_UNAVAILABLE'));
+    // The purchase was sent: it may have been admitted, so "unavailable" would be a lie.
+    expect(summary(answer)).toEqual(problem(503, 'OUTCOME_UNKNOWN'));
     expect(answer.headers.get('retry-after')).toBe('1');
+    expect(answer.headers.get('idempotency-key')).toBe('slow-key-1');
+    expect(String(answer.body.detail)).toContain('slow-key-1');
+  });
+
+  it('relays a GET /api/users/me/orders with its validated query', async () => {
+    const answer = await call('/api/users/me/orders?saleId=s-9', { token: tokenFor('u-list') });
+    expect(answer.body).toEqual({ url: '/api/users/me/orders?saleId=s-9' });
+    const bad = await call('/api/users/me/orders?saleId=a.b', { token: tokenFor('u-list') });
+    expect(summary(bad)).toEqual(problem(400, 'VALIDATION_FAILED'));
+    expect(summary(await call('/api/users/me/orders'))).toEqual(problem(401, 'UNAUTHORIZED'));
   });
 
   it('serves the OpenAPI document, and every route in it exists', async () => {
@@ -565,6 +612,36 @@ describe('the sold-out fast path', () => {
     }, 'the gateway to forward purchases again');
   });
 
+  it('forwards a purchase of a sold-out sale whose key was admitted: the buyer settles it', async () => {
+    const saleId = uniqueName('sale');
+    await redis.publish('seckill:stock', JSON.stringify({ saleId, soldOut: true }));
+    await waitFor(async () => (await buy(saleId)).status === 409, 'the sale to be known sold out');
+    const user = uniqueName('settler');
+    const idem = saleKeys(saleId).idempotency(user, 'bought-1');
+    await redis.set(idem, JSON.stringify({ orderId: 'o-1' }), 'EX', 60);
+    try {
+      const before = reaching(saleId);
+      const replay = await call(`/api/sales/${saleId}/orders`, {
+        token: tokenFor(user),
+        json: {},
+        headers: { 'idempotency-key': 'bought-1' },
+      });
+      expect(replay.status).toBe(202);
+      expect(reaching(saleId)).toBe(before + 1);
+      // Another key of the same buyer is a new purchase: sold out, from memory.
+      const fresh = await call(`/api/sales/${saleId}/orders`, {
+        token: tokenFor(user),
+        json: {},
+        headers: { 'idempotency-key': 'new-2' },
+      });
+      expect(summary(fresh)).toEqual(problem(409, 'SOLD_OUT'));
+      expect(reaching(saleId)).toBe(before + 1);
+    } finally {
+      await redis.del(idem);
+      await redis.publish('seckill:stock', JSON.stringify({ saleId, soldOut: false }));
+    }
+  });
+
   it('learns a sold-out sale from the stock channel, on every instance', async () => {
     const saleId = uniqueName('sale');
     await redis.publish('seckill:stock', JSON.stringify({ saleId, soldOut: true }));
@@ -580,6 +657,46 @@ describe('the sold-out fast path', () => {
 
     await redis.publish('seckill:stock', JSON.stringify({ saleId, soldOut: false }));
     await waitFor(async () => (await buy(saleId)).status === 202, 'purchases to be forwarded');
+  });
+});
+
+describe('the concurrency limit to order-service', () => {
+  afterEach(() => releaseHeld());
+
+  it('answers the next purchase 503 OVERLOADED with Retry-After at once; order-service never sees it', async () => {
+    const saleId = uniqueName('hold');
+    const buy = (user: string, options: Partial<Call> = {}) =>
+      call(`/api/sales/${saleId}/orders`, {
+        token: tokenFor(user),
+        json: {},
+        gateway: narrow,
+        ...options,
+      });
+    const inFlight = Array.from({ length: NARROW_IN_FLIGHT }, (_, i) => buy(`u-held-${i}`));
+    await waitFor(() => reaching(saleId) === NARROW_IN_FLIGHT, 'the held purchases to arrive');
+
+    const shed = await buy('u-shed', { headers: { 'idempotency-key': 'shed-1' } });
+    expect(summary(shed)).toEqual(problem(503, 'OVERLOADED'));
+    expect(shed.headers.get('retry-after')).toBe('1');
+    // While it sheds, a malformed purchase may get the shed answer instead of its 400, but
+    // never a 2xx and never another 5xx.
+    for (const malformed of [{ body: '{"quantity":', headers: {} }, { json: { quantity: 0 } }]) {
+      const answer = await buy('u-sloppy', { ...malformed, token: 'not.a.token' });
+      expect([400, 401, 503]).toContain(answer.status);
+      if (answer.status === 503) expect(answer.body.code).toBe('OVERLOADED');
+      expect(answer.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect(reaching(saleId)).toBe(NARROW_IN_FLIGHT);
+
+    releaseHeld();
+    expect((await Promise.all(inFlight)).map((a) => a.status)).toEqual([202, 202]);
+    // A slot is free again: the shed purchase's retry, same key, goes through.
+    const retry = buy('u-shed', { headers: { 'idempotency-key': 'shed-1' } });
+    await waitFor(() => reaching(saleId) === NARROW_IN_FLIGHT + 1, 'the retry to arrive');
+    releaseHeld();
+    expect((await retry).status).toBe(202);
+    const retried = received.filter((r) => r.url.includes(saleId)).at(-1);
+    expect(retried?.headers['idempotency-key']).toBe('shed-1');
   });
 });
 

@@ -28,6 +28,10 @@ describe('gateway configuration', () => {
       RATE_LIMIT_USER_BURST: 3,
       UPSTREAM_TIMEOUT_MS: 2000,
       UPSTREAM_CONNECTIONS: 64,
+      UPSTREAM_MAX_IN_FLIGHT: 32,
+      UPSTREAM_MAX_WAITING: 2000,
+      PURCHASE_DEADLINE_MS: 1000,
+      PURCHASE_ANSWER_GRACE_MS: 500,
       NOTIFICATION_SERVICE_URL: 'http://127.0.0.1:3005',
     });
   });
@@ -59,6 +63,12 @@ describe('gateway configuration', () => {
     expect(problemsOf({ ...required, RATE_LIMIT_USER_BURST: '1.5' })[0]).toMatch(
       /^RATE_LIMIT_USER_BURST must be a whole number/,
     );
+  });
+
+  it('needs a socket for every request in flight', () => {
+    expect(
+      problemsOf({ ...required, UPSTREAM_CONNECTIONS: '8', UPSTREAM_MAX_IN_FLIGHT: '16' })[0],
+    ).toMatch(/^UPSTREAM_CONNECTIONS must be at least UPSTREAM_MAX_IN_FLIGHT/);
   });
 
   it('needs a JWT secret of at least 32 characters', () => {

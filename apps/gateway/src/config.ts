@@ -11,41 +11,78 @@ const burst = z.coerce
   .int('must be a whole number of tokens')
   .min(1, 'must be at least 1 token');
 
-/** Every variable the gateway reads; validated before the DI container is built. */
-export const configSchema = z.object({
-  ...serviceBaseConfig,
-  ...redisConfig,
-  ...authConfig,
-  ...httpUpstreamConfig('ORDER_SERVICE_URL'),
-  /**
-   * notification-service, for /api/users/me/notifications (+ /stream). Defaulted, unlike
-   * order-service: the shop sells without it, so it is not part of the gateway's readiness.
-   */
-  NOTIFICATION_SERVICE_URL: httpUpstreamConfig(
-    'NOTIFICATION_SERVICE_URL',
-  ).NOTIFICATION_SERVICE_URL.default('http://127.0.0.1:3005'),
-  /** Whole deadline of one forwarded request: waiting for a socket, connecting, the answer. */
-  UPSTREAM_TIMEOUT_MS: z.coerce
+const milliseconds = (min: number, fallback: number) =>
+  z.coerce
     .number({ message: 'must be a number of milliseconds' })
-    .int()
-    .min(50, 'must be at least 50 ms')
-    .default(2000),
-  /** Keep-alive sockets to order-service; further requests queue (within their deadline). */
-  UPSTREAM_CONNECTIONS: z.coerce
-    .number({ message: 'must be a number of connections' })
-    .int()
-    .min(1, 'must be at least 1')
-    .max(1024, 'must be at most 1024')
-    .default(64),
-  /** POST /api/auth/dev-token signs tokens for anyone: for local runs and load tests only. */
-  DEV_TOKEN_ENABLED: z.stringbool({ error: 'must be true or false' }).default(false),
-  /** Per sale, shared by all users and all gateway instances: what order-service is sent. */
-  RATE_LIMIT_GLOBAL_RATE: tokensPerSecond.default(2000),
-  RATE_LIMIT_GLOBAL_BURST: burst.default(2000),
-  /** Per user per sale: a double click and a retry pass at once, then one request a second. */
-  RATE_LIMIT_USER_RATE: tokensPerSecond.default(1),
-  RATE_LIMIT_USER_BURST: burst.default(3),
-});
+    .int('must be a whole number of milliseconds')
+    .min(min, `must be at least ${min} ms`)
+    .default(fallback);
+
+/** Every variable the gateway reads; validated before the DI container is built. */
+export const configSchema = z
+  .object({
+    ...serviceBaseConfig,
+    ...redisConfig,
+    ...authConfig,
+    ...httpUpstreamConfig('ORDER_SERVICE_URL'),
+    /**
+     * notification-service, for /api/users/me/notifications (+ /stream). Defaulted, unlike
+     * order-service: the shop sells without it, so it is not part of the gateway's readiness.
+     */
+    NOTIFICATION_SERVICE_URL: httpUpstreamConfig(
+      'NOTIFICATION_SERVICE_URL',
+    ).NOTIFICATION_SERVICE_URL.default('http://127.0.0.1:3005'),
+    /** Whole deadline of one forwarded request: waiting for a socket, connecting, the answer. */
+    UPSTREAM_TIMEOUT_MS: z.coerce
+      .number({ message: 'must be a number of milliseconds' })
+      .int()
+      .min(50, 'must be at least 50 ms')
+      .default(2000),
+    /** Keep-alive sockets to order-service; at least UPSTREAM_MAX_IN_FLIGHT. */
+    UPSTREAM_CONNECTIONS: z.coerce
+      .number({ message: 'must be a number of connections' })
+      .int()
+      .min(1, 'must be at least 1')
+      .max(1024, 'must be at most 1024')
+      .default(64),
+    /**
+     * Purchases in flight to order-service at most (the concurrency limit); more wait briefly
+     * for a slot or are answered 503 OVERLOADED. Sized from measurement (docs/benchmarks.md).
+     */
+    UPSTREAM_MAX_IN_FLIGHT: z.coerce
+      .number({ message: 'must be a number of requests' })
+      .int()
+      .min(1, 'must be at least 1')
+      .default(32),
+    /** Purchases waiting for an in-flight slot at most; beyond it they are shed at once. */
+    UPSTREAM_MAX_WAITING: z.coerce
+      .number({ message: 'must be a number of requests' })
+      .int()
+      .min(0, 'must be 0 or more')
+      .default(2000),
+    /**
+     * A purchase's whole budget from arrival: waiting for a slot, order-service's admission and
+     * its answer. order-service admits nothing after it (it travels as x-seckill-deadline).
+     */
+    PURCHASE_DEADLINE_MS: milliseconds(50, 1000),
+    /**
+     * How long after the deadline the gateway still waits for order-service's answer before it
+     * says OUTCOME_UNKNOWN: an admission decided just before the deadline is still answered.
+     */
+    PURCHASE_ANSWER_GRACE_MS: milliseconds(10, 500),
+    /** POST /api/auth/dev-token signs tokens for anyone: for local runs and load tests only. */
+    DEV_TOKEN_ENABLED: z.stringbool({ error: 'must be true or false' }).default(false),
+    /** Per sale, shared by all users and all gateway instances: what order-service is sent. */
+    RATE_LIMIT_GLOBAL_RATE: tokensPerSecond.default(2000),
+    RATE_LIMIT_GLOBAL_BURST: burst.default(2000),
+    /** Per user per sale: a double click and a retry pass at once, then one request a second. */
+    RATE_LIMIT_USER_RATE: tokensPerSecond.default(1),
+    RATE_LIMIT_USER_BURST: burst.default(3),
+  })
+  .refine((config) => config.UPSTREAM_CONNECTIONS >= config.UPSTREAM_MAX_IN_FLIGHT, {
+    message: 'must be at least UPSTREAM_MAX_IN_FLIGHT (each request in flight needs a socket)',
+    path: ['UPSTREAM_CONNECTIONS'],
+  });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 

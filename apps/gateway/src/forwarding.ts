@@ -54,13 +54,18 @@ export function relayedHeaders(
   return headers;
 }
 
-/** order-service's 409 SOLD_OUT, as opposed to its other conflicts (limit reached, ...). */
-export function isSoldOutAnswer(answer: UpstreamAnswer): boolean {
-  if (answer.status !== 409) return false;
+/** The problem `code` of an answer with this status, or null (another status, or no code). */
+export function problemCodeOf(answer: UpstreamAnswer, status: number): string | null {
+  if (answer.status !== status) return null;
   try {
     const problem = JSON.parse(answer.body.toString('utf8')) as { code?: unknown } | null;
-    return problem?.code === ProblemCode.SoldOut;
+    return typeof problem?.code === 'string' ? problem.code : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** order-service's 409 SOLD_OUT, as opposed to its other conflicts (limit reached, ...). */
+export function isSoldOutAnswer(answer: UpstreamAnswer): boolean {
+  return problemCodeOf(answer, 409) === ProblemCode.SoldOut;
 }

@@ -3,13 +3,16 @@ import { JwtCodec } from '@seckill/auth';
 import { ServiceLogger } from '@seckill/observability';
 import { RedisConnection, RedisModule } from '@seckill/redis';
 import { GatewayConfig } from './config';
+import { AdmittedPurchases } from './admitted-purchases';
 import { DevTokenController } from './dev-token.controller';
 import { DocsController } from './docs.controller';
 import { JsonBodiesOnly } from './json-bodies';
 import { NotificationServiceClient } from './notification-service.client';
 import { NotificationsController } from './notifications.controller';
 import { OrderServiceClient } from './order-service.client';
+import { PurchaseFrontDoor } from './purchase-front-door';
 import { SaleRateLimiter } from './rate-limit';
+import { ShedAnswers } from './shed-answers';
 import { ShopController } from './shop.controller';
 import { SoldOutSales, StockChannelListener } from './sold-out';
 import { GATEWAY_CONFIG } from './tokens';
@@ -29,7 +32,7 @@ export class GatewayModule {
   static register(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [RedisModule.forRoot({ url: config.REDIS_URL })],
+      imports: [RedisModule.forRoot({ url: config.REDIS_URL, autoPipelining: true })],
       controllers: gatewayControllers(config),
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -39,6 +42,9 @@ export class GatewayModule {
         NotificationServiceClient,
         SaleRateLimiter,
         SoldOutSales,
+        ShedAnswers,
+        AdmittedPurchases,
+        PurchaseFrontDoor,
         {
           provide: StockChannelListener,
           inject: [RedisConnection, SoldOutSales, ServiceLogger],

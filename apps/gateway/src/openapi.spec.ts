@@ -40,6 +40,7 @@ describe('the OpenAPI document', () => {
       'GET /api/sales/{saleId}',
       'GET /api/users/me/notifications',
       'GET /api/users/me/notifications/stream',
+      'GET /api/users/me/orders',
       'POST /api/admin/sales',
       'POST /api/auth/dev-token',
       'POST /api/sales/{saleId}/orders',

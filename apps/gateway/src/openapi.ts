@@ -4,6 +4,7 @@ import {
   devTokenRequest,
   idempotencyKeyHeader,
   lastEventIdHeader,
+  myOrdersResponse,
   notificationItem,
   notificationsResponse,
   orderResponse,
@@ -84,6 +85,23 @@ const unavailable = problemAnswer(
   { 'Retry-After': header('Seconds') },
 );
 
+const idempotencyKeyAnswer = {
+  'Idempotency-Key': header(
+    "The purchase's key: the client's, or the one the gateway assigned. Retry with it.",
+    'string',
+  ),
+};
+
+/** The purchase's 503s: each says whether the order may exist. */
+const purchaseUnavailable = problemAnswer(
+  'OVERLOADED: the shop is at capacity (concurrency limit or deadline); nothing was admitted. ' +
+    'OUTCOME_UNKNOWN: order-service did not answer; the order may exist: retry with the same ' +
+    'Idempotency-Key (returned in the header), or list GET /api/users/me/orders?saleId=. ' +
+    'UPSTREAM_UNAVAILABLE: order-service refused the connection; nothing was admitted. ' +
+    'Wait Retry-After seconds plus a random jitter before retrying.',
+  { 'Retry-After': header('Seconds'), ...idempotencyKeyAnswer },
+);
+
 const notificationsUnavailable = problemAnswer(
   'UPSTREAM_UNAVAILABLE: notification-service (or its live feed) is not available; retry',
   { 'Retry-After': header('Seconds') },
@@ -117,6 +135,7 @@ export const openApiDocument = {
       PlaceOrderRequest: schemaOf(placeOrderRequest, 'input'),
       PlaceOrderResponse: schemaOf(placeOrderResponse, 'output'),
       Order: schemaOf(orderResponse, 'output'),
+      MyOrders: schemaOf(myOrdersResponse, 'output'),
       Notification: schemaOf(notificationItem, 'output'),
       Notifications: schemaOf(notificationsResponse, 'output'),
       Problem: schemaOf(problem, 'output'),
@@ -189,13 +208,18 @@ export const openApiDocument = {
             name: 'Idempotency-Key',
             in: 'header',
             required: false,
-            description: 'A retry with the same key gets the first answer',
+            description:
+              'One key per purchase intent, reused on every retry: a retry with the same key ' +
+              'gets the first answer. Without one, the gateway assigns a key and returns it.',
             schema: schemaOf(idempotencyKeyHeader, 'input'),
           },
         ],
         requestBody: { ...jsonBody('PlaceOrderRequest'), required: false },
         responses: {
-          '202': json('Accepted: follow statusUrl', 'PlaceOrderResponse', rateLimitHeaders),
+          '202': json('Accepted: follow statusUrl', 'PlaceOrderResponse', {
+            ...rateLimitHeaders,
+            ...idempotencyKeyAnswer,
+          }),
           '400': invalid,
           '401': unauthorized,
           '403': problemAnswer('SALE_NOT_OPEN: before or after the sale window'),
@@ -210,6 +234,30 @@ export const openApiDocument = {
             'Retry-After': header('Seconds until a retry can pass'),
             ...rateLimitHeaders,
           }),
+          '503': purchaseUnavailable,
+        },
+      },
+    },
+    '/api/users/me/orders': {
+      get: {
+        summary: "The caller's orders, newest first: how a client settles an uncertain purchase",
+        operationId: 'listMyOrders',
+        security: bearer,
+        parameters: [
+          {
+            name: 'saleId',
+            in: 'query',
+            required: false,
+            description:
+              "Only this sale's orders; then also orders admitted a moment ago that are still " +
+              'on their way through the saga',
+            schema: schemaOf(resourceId, 'input'),
+          },
+        ],
+        responses: {
+          '200': json('The orders', 'MyOrders'),
+          '400': invalid,
+          '401': unauthorized,
           '503': unavailable,
         },
       },

@@ -2,9 +2,10 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import { Pool } from 'undici';
-import { ProblemCode } from '@seckill/contracts';
+import { HotPathHeader, ProblemCode } from '@seckill/contracts';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { ProblemException, ReadinessRegistry } from '@seckill/service-kit';
+import { ConcurrencyLimiter } from './concurrency-limiter';
 import type { GatewayConfig } from './config';
 import { forwardedHeaders, relayedHeaders, UpstreamAnswer } from './forwarding';
 import { GATEWAY_CONFIG } from './tokens';
@@ -20,18 +21,44 @@ export interface UpstreamCall {
 /** Bodies order-service sends are small JSON documents; anything bigger is a fault. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
+/** A purchase to forward: its key (the client's or the gateway's) and its deadline. */
+export interface PurchaseCall extends UpstreamCall {
+  readonly idempotencyKey: string;
+  /** Epoch ms: order-service admits nothing after it. */
+  readonly deadline: number;
+}
+
+/**
+ * What became of a forwarded purchase. Only `answered` carries order-service's word; the others
+ * say exactly what the gateway knows:
+ * - `shed`: never sent (no slot in flight within the deadline): certainly not admitted;
+ * - `unavailable`: the connection was refused: certainly not admitted;
+ * - `unknown`: sent, and no answer came (order-service died, or answered too late): it may or
+ *   may not have been admitted; only a retry with the same key (or the order list) can tell.
+ */
+export type PurchaseOutcome =
+  | { readonly kind: 'answered'; readonly answer: UpstreamAnswer }
+  | { readonly kind: 'skipped' | 'shed' | 'unavailable' | 'unknown' };
+
+/** Errors that mean the request never left the gateway. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /**
  * The gateway's only upstream, over a bounded pool of keep-alive connections (undici). Every
  * call has one deadline covering the wait for a free socket, connecting and the whole answer.
  * Whatever order-service answers is relayed; no answer (refused, reset, too slow) becomes
- * 503 UPSTREAM_UNAVAILABLE. After a timeout an order may or may not have been admitted: the
- * client retries with the same Idempotency-Key and gets the first answer.
+ * 503 UPSTREAM_UNAVAILABLE.
+ *
+ * Purchases go through `placeOrder` instead, behind the concurrency limit and with the
+ * purchase's deadline, and it never calls "unavailable" what may have been admitted.
  */
 @Injectable()
 export class OrderServiceClient implements OnApplicationShutdown {
   private readonly pool: Pool;
   private readonly timeoutMs: number;
   private readonly failures: Counter<'reason'>;
+  private readonly graceMs: number;
+  readonly limiter: ConcurrencyLimiter;
   /** Log transitions, not every failed request: an outage must not flood the logs. */
   private answering = true;
 
@@ -42,6 +69,20 @@ export class OrderServiceClient implements OnApplicationShutdown {
     private readonly logger: ServiceLogger,
   ) {
     this.timeoutMs = config.UPSTREAM_TIMEOUT_MS;
+    this.graceMs = config.PURCHASE_ANSWER_GRACE_MS;
+    this.limiter = new ConcurrencyLimiter({
+      limit: config.UPSTREAM_MAX_IN_FLIGHT,
+      maxWaiting: config.UPSTREAM_MAX_WAITING,
+    });
+    metrics.gauge('gateway_upstream_in_flight', 'Purchases in flight to order-service', [], (g) =>
+      g.set(this.limiter.inFlight),
+    );
+    metrics.gauge(
+      'gateway_upstream_waiting',
+      'Purchases waiting for an in-flight slot to order-service',
+      [],
+      (g) => g.set(this.limiter.waiting),
+    );
     this.pool = new Pool(new URL(config.ORDER_SERVICE_URL).origin, {
       connections: config.UPSTREAM_CONNECTIONS,
       connectTimeout: config.UPSTREAM_TIMEOUT_MS,
@@ -66,16 +107,11 @@ export class OrderServiceClient implements OnApplicationShutdown {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const body = Buffer.from(await answer.body.arrayBuffer());
-      if (!this.answering) this.logger.info({}, 'order-service is answering again');
-      this.answering = true;
+      this.noteAnswering();
       return { status: answer.statusCode, headers: relayedHeaders(answer.headers), body };
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
-      const reason = timedOut ? 'timeout' : 'unavailable';
-      this.failures.inc({ reason });
-      if (this.answering)
-        this.logger.warn({ err: error, reason }, 'order-service is not answering');
-      this.answering = false;
+      this.noteFailure(error, timedOut ? 'timeout' : 'unavailable');
       throw new ProblemException(
         503,
         ProblemCode.UpstreamUnavailable,
@@ -88,8 +124,63 @@ export class OrderServiceClient implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Forwards a purchase within its deadline: waits for an in-flight slot until the deadline at
+   * most (then `shed`), sends the deadline along, and waits for the answer until the deadline
+   * plus a grace period (order-service answers by the deadline; the grace covers the trip back).
+   * `stillWanted` runs once a slot is held, right before sending: false (e.g. the sale sold out
+   * while the request waited) gives `skipped` without forwarding.
+   */
+  async placeOrder(
+    from: FastifyRequest,
+    call: PurchaseCall,
+    stillWanted: () => Promise<boolean>,
+  ): Promise<PurchaseOutcome> {
+    const permit = await this.limiter.acquire(call.deadline - Date.now());
+    if (!permit) return { kind: 'shed' };
+    try {
+      if (!(await stillWanted())) return { kind: 'skipped' };
+      const headers = forwardedHeaders(from.headers, String(from.id), true);
+      headers[HotPathHeader.IdempotencyKey] = call.idempotencyKey;
+      headers[HotPathHeader.Deadline] = String(call.deadline);
+      const answer = await this.pool.request({
+        method: call.method,
+        path: call.path,
+        headers,
+        body: JSON.stringify(call.body),
+        signal: AbortSignal.timeout(
+          Math.max(1, Math.ceil(call.deadline + this.graceMs - Date.now())),
+        ),
+      });
+      const body = Buffer.from(await answer.body.arrayBuffer());
+      this.noteAnswering();
+      return {
+        kind: 'answered',
+        answer: { status: answer.statusCode, headers: relayedHeaders(answer.headers), body },
+      };
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      const sent = !(typeof code === 'string' && NOT_SENT.has(code));
+      this.noteFailure(error, sent ? 'outcome_unknown' : 'unavailable');
+      return { kind: sent ? 'unknown' : 'unavailable' };
+    } finally {
+      permit.release();
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.pool.close();
+  }
+
+  private noteAnswering(): void {
+    if (!this.answering) this.logger.info({}, 'order-service is answering again');
+    this.answering = true;
+  }
+
+  private noteFailure(error: unknown, reason: string): void {
+    this.failures.inc({ reason });
+    if (this.answering) this.logger.warn({ err: error, reason }, 'order-service is not answering');
+    this.answering = false;
   }
 
   private async checkLive(): Promise<void> {

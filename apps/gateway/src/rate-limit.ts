@@ -45,15 +45,7 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
   };
 }
 
-/** 429 with Retry-After: whole seconds, rounded up, until both buckets hold a token again. */
-export function rateLimited(decision: RateLimitDecision): ProblemException {
-  const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-  const whose = decision.bucket === 'global' ? 'this sale' : 'you on this sale';
-  return new ProblemException(
-    429,
-    ProblemCode.RateLimited,
-    `Too many requests for ${whose}; retry after ${retryAfter} s.`,
-    undefined,
-    { ...rateLimitHeaders(decision), 'retry-after': String(retryAfter) },
-  );
+/** Retry-After of a 429: whole seconds, rounded up, until both buckets hold a token again. */
+export function retryAfterSeconds(decision: RateLimitDecision): number {
+  return Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
 }

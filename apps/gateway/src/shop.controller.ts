@@ -1,16 +1,18 @@
-import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Counter } from 'prom-client';
 import type { Principal } from '@seckill/auth';
 import {
   type CreateSaleRequest,
   createSaleRequest,
+  HotPathHeader,
   idempotencyKeyHeader,
+  myOrdersQuery,
+  type MyOrdersQuery,
   type PlaceOrderRequest,
   placeOrderRequest,
   ProblemCode,
 } from '@seckill/contracts';
-import { MetricsRegistry } from '@seckill/observability';
 import {
   Authenticated,
   CurrentPrincipal,
@@ -19,10 +21,14 @@ import {
   resourceId,
   Zod,
 } from '@seckill/service-kit';
-import { isSoldOutAnswer, UpstreamAnswer } from './forwarding';
+import { AdmittedPurchases } from './admitted-purchases';
+import type { GatewayConfig } from './config';
+import { isSoldOutAnswer, problemCodeOf, UpstreamAnswer } from './forwarding';
 import { OrderServiceClient } from './order-service.client';
-import { rateLimited, rateLimitHeaders, SaleRateLimiter } from './rate-limit';
+import { rateLimitHeaders, SaleRateLimiter } from './rate-limit';
+import { ShedAnswers } from './shed-answers';
 import { SoldOutSales } from './sold-out';
+import { GATEWAY_CONFIG } from './tokens';
 
 const saleIdParam = Zod.named('saleId', resourceId);
 const orderIdParam = Zod.named('orderId', resourceId);
@@ -35,20 +41,14 @@ const orderIdParam = Zod.named('orderId', resourceId);
  */
 @Controller('api')
 export class ShopController {
-  private readonly shed: Counter<'reason'>;
-
   constructor(
     private readonly orderService: OrderServiceClient,
     private readonly limiter: SaleRateLimiter,
     private readonly soldOut: SoldOutSales,
-    metrics: MetricsRegistry,
-  ) {
-    this.shed = metrics.counter(
-      'gateway_shed_requests_total',
-      'Purchase requests answered by the gateway without calling order-service, by reason',
-      ['reason'],
-    );
-  }
+    private readonly answers: ShedAnswers,
+    private readonly admitted: AdmittedPurchases,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
 
   @Post('admin/sales')
   @Authenticated('admin')
@@ -81,39 +81,102 @@ export class ShopController {
   }
 
   /**
-   * The hot path, cheapest check first: token and input (in the guard and pipes), then the
-   * local sold-out set (no I/O: a sold-out sale costs neither a bucket token nor a Redis round
-   * trip), then both token buckets in one Redis call, then order-service. The Idempotency-Key
-   * is only validated here; it travels on with the other forwarded headers.
+   * The hot path, cheapest check first. PurchaseFrontDoor has already answered what it could
+   * (sold out, saturated) before this pipeline ran. Here: token and input (guard and pipes),
+   * both token buckets in one Redis call, then order-service behind the concurrency limit,
+   * within the purchase's deadline. Every purchase carries an Idempotency-Key, the client's or
+   * one assigned here, and the answer returns it, so a client that heard no answer can settle
+   * the outcome by retrying with it.
    */
   @Post('sales/:saleId/orders')
   @Authenticated()
   async placeOrder(
     @Param('saleId', saleIdParam) saleId: string,
     @RequestHeader('idempotency-key', Zod.named('Idempotency-Key', idempotencyKeyHeader.optional()))
-    _idempotencyKey: string | undefined,
+    clientKey: string | undefined,
     @Body(Zod.body(placeOrderRequest)) order: PlaceOrderRequest,
     @CurrentPrincipal() caller: Principal,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    if (this.soldOut.has(saleId)) {
-      this.shed.inc({ reason: 'sold_out' });
-      throw new ProblemException(409, ProblemCode.SoldOut, `Sale ${saleId} is sold out.`);
-    }
+    const idempotencyKey = clientKey ?? `gw-${randomUUID()}`;
+    void reply.header(HotPathHeader.IdempotencyKey, idempotencyKey);
     const decision = await this.limiter.take(saleId, caller.userId);
     if (!decision.allowed) {
-      this.shed.inc({ reason: `rate_limited_${decision.bucket}` });
-      throw rateLimited(decision);
+      void this.answers.rateLimited(request, reply, decision);
+      return;
     }
+    // Counted from the request's arrival (Fastify's start time), not from here.
+    const deadline = Math.round(Date.now() - reply.elapsedTime + this.config.PURCHASE_DEADLINE_MS);
     const snapshot = this.soldOut.snapshot();
+    const outcome = await this.orderService.placeOrder(
+      request,
+      {
+        method: 'POST',
+        path: `/api/sales/${saleId}/orders`,
+        body: order,
+        idempotencyKey,
+        deadline,
+      },
+      // A sale that sold out while this request waited for a slot is answered without
+      // forwarding, unless the request replays a purchase that was admitted.
+      async () =>
+        !this.soldOut.has(saleId) ||
+        (clientKey !== undefined &&
+          (await this.admitted.includes(saleId, caller.userId, clientKey))),
+    );
+    switch (outcome.kind) {
+      case 'answered': {
+        const { answer } = outcome;
+        if (isSoldOutAnswer(answer)) this.soldOut.learnFromAnswer(saleId, snapshot);
+        if (problemCodeOf(answer, 503) === ProblemCode.DeadlineExceeded) {
+          void this.answers.overloaded(request, reply, 'deadline');
+          return;
+        }
+        relay(reply, answer, rateLimitHeaders(decision));
+        return;
+      }
+      case 'skipped':
+        void this.answers.soldOut(request, reply, saleId);
+        return;
+      case 'shed':
+        void this.answers.overloaded(request, reply, 'concurrency');
+        return;
+      case 'unavailable':
+        throw new ProblemException(
+          503,
+          ProblemCode.UpstreamUnavailable,
+          'order-service is unavailable; nothing was admitted.',
+          undefined,
+          { 'retry-after': '1' },
+        );
+      case 'unknown':
+        throw new ProblemException(
+          503,
+          ProblemCode.OutcomeUnknown,
+          'order-service did not answer in time: the purchase may or may not have been ' +
+            `admitted. Retry with Idempotency-Key ${idempotencyKey} to learn which, or list ` +
+            `GET /api/users/me/orders?saleId=${saleId}.`,
+          undefined,
+          { 'retry-after': '1' },
+        );
+    }
+  }
+
+  /** The caller's orders (optionally of one sale): how a client settles an uncertain answer. */
+  @Get('users/me/orders')
+  @Authenticated()
+  async myOrders(
+    @Query(Zod.body(myOrdersQuery)) query: MyOrdersQuery,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const search = query.saleId === undefined ? '' : `?saleId=${query.saleId}`;
     const answer = await this.orderService.send(request, {
-      method: 'POST',
-      path: `/api/sales/${saleId}/orders`,
-      body: order,
+      method: 'GET',
+      path: `/api/users/me/orders${search}`,
     });
-    if (isSoldOutAnswer(answer)) this.soldOut.learnFromAnswer(saleId, snapshot);
-    relay(reply, answer, rateLimitHeaders(decision));
+    relay(reply, answer);
   }
 
   @Get('orders/:orderId')

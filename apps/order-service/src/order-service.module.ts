@@ -70,6 +70,9 @@ export class OrderServiceModule {
                 handlers: [...LIFECYCLE_HANDLERS],
                 maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
                 retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+                // Admission needs Redis and Kafka's producer, not the read model: a restarted
+                // order-service sells at once while its group joins.
+                gatesReadiness: false,
               }),
             ]),
       ],

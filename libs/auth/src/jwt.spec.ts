@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { AuthError, bearerToken, JwtCodec } from './jwt';
+import { AuthError, bearerToken, JwtCodec, unverifiedSubject } from './jwt';
 
 const SECRET = 'a-test-secret-that-is-long-enough-1234';
 const codec = new JwtCodec(SECRET, 60);
@@ -72,5 +72,26 @@ describe('bearerToken', () => {
 
   it.each([undefined, '', 'Basic abc', 'Bearer', 'Bearer a b'])('rejects %j', (header) => {
     expect(() => bearerToken(header)).toThrow(AuthError);
+  });
+});
+
+describe('unverifiedSubject', () => {
+  it('reads the claimed subject of a well-formed token, signed or not', () => {
+    expect(unverifiedSubject(`Bearer ${codec.sign({ userId: 'u-7', role: 'user' }, NOW)}`)).toBe(
+      'u-7',
+    );
+    const forged = new JwtCodec('another-secret-that-is-long-enough-000000');
+    expect(unverifiedSubject(`Bearer ${forged.sign({ userId: 'u-8', role: 'user' })}`)).toBe('u-8');
+  });
+
+  it.each([
+    undefined,
+    '',
+    'Basic abc',
+    'Bearer not-a-token',
+    `Bearer x.${Buffer.from('{"sub":"a b"}').toString('base64url')}.y`,
+    `Bearer x.${Buffer.from('[1]').toString('base64url')}.y`,
+  ])('is null for %j', (header) => {
+    expect(unverifiedSubject(header)).toBeNull();
   });
 });

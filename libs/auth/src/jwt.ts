@@ -115,6 +115,23 @@ export class JwtCodec {
   }
 }
 
+/**
+ * The subject a token claims, read WITHOUT checking its signature: never for a decision about
+ * who may do what. The gateway uses it only to look up whether a purchase it is about to refuse
+ * as sold out was in fact admitted before (a replay); the request is then forwarded and
+ * verified like any other. Null when the header holds no readable claim.
+ */
+export function unverifiedSubject(header: string | string[] | undefined): string | null {
+  try {
+    const claims = bearerToken(header).split('.')[1];
+    if (claims === undefined) return null;
+    const sub = (decodeJson(claims) as { sub?: unknown } | null)?.sub;
+    return typeof sub === 'string' && claimsSchema.shape.sub.safeParse(sub).success ? sub : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The token of an `Authorization: Bearer <token>` header. */
 export function bearerToken(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;

@@ -213,7 +213,9 @@ export class KafkaConsumerRunner {
         : undefined;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30000,
+      // The seed's values: a member that died is noticed, and its partitions handed over, 10 s
+      // later (kafkajs's default of 30 s kept a restarted consumer's partitions idle that long).
+      sessionTimeout: 10000,
       heartbeatInterval: 3000,
       maxWaitTimeInMs: FETCH_WAIT_MS,
       retry: { retries: 10 },

@@ -91,6 +91,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     metrics: MetricsRegistry,
     readiness: ReadinessRegistry,
     options: ConsumerRunnerOptions,
+    gatesReadiness = true,
   ) {
     this.runner = new KafkaConsumerRunner(
       connection.kafka,
@@ -99,9 +100,13 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       metrics,
       options,
     );
-    readiness.register(`consumer:${options.groupId}`, async () => {
-      if (!this.running) throw new Error(`consumer group ${options.groupId} has not started`);
-    });
+    readiness.register(
+      `consumer:${options.groupId}`,
+      async () => {
+        if (!this.running) throw new Error(`consumer group ${options.groupId} has not started`);
+      },
+      { gating: gatesReadiness },
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -139,6 +144,12 @@ export interface ConsumerModuleOptions {
   readonly maxBatchEvents?: number;
   /** Retry delays (default 1 s, 5 s, 30 s); the retry topics are named after them. */
   readonly retryDelaysMs?: readonly number[];
+  /**
+   * Whether the service is not ready until the group has joined (default true: a consumer is
+   * what a consumer service does). False where HTTP traffic does not need the group, so a
+   * restart does not stop that traffic while the group waits for a dead member's session.
+   */
+  readonly gatesReadiness?: boolean;
 }
 
 @Global()
@@ -183,15 +194,22 @@ export class KafkaModule {
             store: ConsumerStore,
             ...handlers: IntegrationEventHandler[]
           ) =>
-            new ConsumerHost(connection, logger, metrics, readiness, {
-              groupId: options.groupId,
-              handlers,
-              store,
-              backoff: options.backoff,
-              maxEventsPerSecond: options.maxEventsPerSecond,
-              maxBatchEvents: options.maxBatchEvents,
-              retryDelaysMs: options.retryDelaysMs,
-            }),
+            new ConsumerHost(
+              connection,
+              logger,
+              metrics,
+              readiness,
+              {
+                groupId: options.groupId,
+                handlers,
+                store,
+                backoff: options.backoff,
+                maxEventsPerSecond: options.maxEventsPerSecond,
+                maxBatchEvents: options.maxBatchEvents,
+                retryDelaysMs: options.retryDelaysMs,
+              },
+              options.gatesReadiness,
+            ),
         },
       ],
     };

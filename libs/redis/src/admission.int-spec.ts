@@ -23,10 +23,12 @@ afterAll(async () => {
     const keys = saleKeys(saleId);
     const orders = await redis.hkeys(keys.orders);
     const idempotency = await redis.keys(`{sale:${saleId}}:idem:*`);
+    const userOrders = await redis.keys(`{sale:${saleId}}:user-orders:*`);
     await redis.srem(OUTBOX_STREAMS_KEY, keys.outbox);
     await redis.del(
       ...[keys.meta, keys.stock, keys.buyers, keys.orders, keys.outbox],
       ...idempotency,
+      ...userOrders,
       ...orders.map(orderIndexKey),
     );
   }
@@ -52,7 +54,7 @@ async function sale(overrides: Partial<SaleStockSnapshot> = {}): Promise<string>
 function request(
   saleId: string,
   userId: string,
-  options: { quantity?: number; key?: string } = {},
+  options: { quantity?: number; key?: string; deadline?: number } = {},
 ): AdmissionRequest {
   const orderId = randomUUID();
   return {
@@ -69,6 +71,7 @@ function request(
       value: JSON.stringify({ orderId, userId }),
       headers: { 'event-id': orderId },
     },
+    deadline: options.deadline ?? null,
   };
 }
 
@@ -127,6 +130,37 @@ describe('the admission script', () => {
       outcome: 'SOLD_OUT',
     });
     expect(await redis.ttl(saleKeys(saleId).idempotency('u-1', 'k-1'))).toBeGreaterThan(86_000);
+  });
+
+  it('admits nothing once the deadline has passed, by Redis time, but still answers a replay', async () => {
+    const saleId = await sale({ stock: 5, perUserLimit: 5 });
+    const keys = saleKeys(saleId);
+    const [seconds] = await redis.time();
+    const redisNow = Number(seconds) * 1000;
+    const first = request(saleId, 'u-1', { key: 'k-1', deadline: redisNow + 60_000 });
+    expect(await script.admit(first)).toMatchObject({ outcome: 'ACCEPTED', remainingStock: 4 });
+
+    const late = request(saleId, 'u-1', { key: 'k-2', deadline: redisNow - 1 });
+    expect(await script.admit(late)).toEqual({ outcome: 'DEADLINE_EXCEEDED' });
+    expect(await redis.get(keys.stock)).toBe('4');
+    expect(await redis.xlen(keys.outbox)).toBe(1);
+    expect(await redis.hget(keys.buyers, 'u-1')).toBe('1');
+    expect(await redis.exists(keys.idempotency('u-1', 'k-2'), orderIndexKey(late.orderId))).toBe(0);
+    expect(await redis.lrange(keys.userOrders('u-1'), 0, -1)).toEqual([first.orderId]);
+
+    // A late retry of a purchase that was admitted gets its answer: it is not a new admission.
+    const lateReplay = request(saleId, 'u-1', { key: 'k-1', deadline: redisNow - 1 });
+    expect(await script.admit(lateReplay)).toEqual({ outcome: 'REPLAYED', answer: first.answer });
+  });
+
+  it("lists each buyer's admitted orders of the sale in order", async () => {
+    const saleId = await sale({ stock: 5, perUserLimit: 3 });
+    const mine = [request(saleId, 'u-1'), request(saleId, 'u-1')];
+    for (const r of [...mine, request(saleId, 'u-2')]) await script.admit(r);
+    await script.admit(request(saleId, 'u-1', { quantity: 5 })); // refused: not listed
+    expect(await redis.lrange(saleKeys(saleId).userOrders('u-1'), 0, -1)).toEqual(
+      mine.map((r) => r.orderId),
+    );
   });
 
   it('keeps user ids and keys that contain ":" apart', async () => {

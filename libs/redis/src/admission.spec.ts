@@ -9,6 +9,7 @@ describe('parseAdmissionReply', () => {
     ],
     [['REPLAYED', '{"orderId":"o-1"}'], { outcome: 'REPLAYED', answer: '{"orderId":"o-1"}' }],
     [['NOT_FOUND'], { outcome: 'NOT_FOUND' }],
+    [['DEADLINE_EXCEEDED'], { outcome: 'DEADLINE_EXCEEDED' }],
     [['NOT_OPEN', 'NOT_STARTED'], { outcome: 'NOT_OPEN', reason: 'NOT_STARTED' }],
     [['NOT_OPEN', 'ENDED'], { outcome: 'NOT_OPEN', reason: 'ENDED' }],
     [['SOLD_OUT', 0], { outcome: 'SOLD_OUT' }],
@@ -27,7 +28,7 @@ describe('saleKeys', () => {
   it('puts every key of a sale in one cluster slot ({sale:<id>})', () => {
     const keys = saleKeys('s-1');
     const all = [keys.meta, keys.stock, keys.buyers, keys.orders, keys.outbox];
-    all.push(keys.idempotency('u-1', 'k-1'));
+    all.push(keys.idempotency('u-1', 'k-1'), keys.userOrders('u-1'));
     for (const key of all) expect(key.startsWith('{sale:s-1}:')).toBe(true);
     expect(orderIndexKey('o-1')).toBe('order:o-1');
   });

@@ -9,13 +9,18 @@ import { STOCK_CHANNEL } from './stock-channel';
  *
  *   sale exists?           no  → NOT_FOUND
  *   key seen before?       yes → REPLAYED (the first answer, whatever happened since)
+ *   deadline passed?       yes → DEADLINE_EXCEEDED (the caller has given up: admit nothing)
  *   window open?           no  → NOT_OPEN (NOT_STARTED | ENDED)
  *   stock left?            no  → SOLD_OUT
  *   stock >= quantity?     no  → INSUFFICIENT_STOCK (some left, fewer than asked: not sold out)
  *   bought + qty <= limit? no  → LIMIT_REACHED
- *   → DECRBY stock, HINCRBY buyers, order summary, order index, idempotency answer (24 h),
- *     XADD the order.created record to the sale's outbox stream, PUBLISH sold-out at 0
+ *   → DECRBY stock, HINCRBY buyers, order summary, order index, the buyer's order list,
+ *     idempotency answer (24 h), XADD the order.created record to the sale's outbox stream,
+ *     PUBLISH sold-out at 0
  *   → ACCEPTED (stream entry id, remaining stock)
+ *
+ * The deadline is checked on Redis's clock inside the script, so "not admitted" is certain: a
+ * request that arrives at Redis after its deadline changes nothing, however long it queued.
  *
  * The idempotency key is checked before the window and the stock on purpose: a client that
  * retries after the window closed, or after its own order took the last unit, must get its
@@ -38,6 +43,10 @@ if ARGV[8] == '1' then
 end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local deadline = tonumber(ARGV[15])
+if deadline > 0 and now >= deadline then
+  return {'DEADLINE_EXCEEDED'}
+end
 if now < tonumber(meta[1]) then
   return {'NOT_OPEN', 'NOT_STARTED'}
 end
@@ -61,6 +70,7 @@ local left = redis.call('DECRBY', KEYS[2], quantity)
 redis.call('HINCRBY', KEYS[3], ARGV[1], quantity)
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[5])
 redis.call('SET', KEYS[7], ARGV[4])
+redis.call('RPUSH', KEYS[8], ARGV[3])
 if ARGV[8] == '1' then
   redis.call('SET', KEYS[6], ARGV[6], 'EX', ARGV[7])
 end
@@ -94,12 +104,17 @@ export interface AdmissionRequest {
   readonly answer: string;
   /** The `order.created` record, built (and validated) before the call. */
   readonly record: StreamRecord;
+  /** Epoch ms after which the caller no longer waits: nothing is admitted then. Null: none. */
+  readonly deadline: number | null;
+  /** Where the sold-out signal goes (default STOCK_CHANNEL; the benchmark uses its own). */
+  readonly stockChannel?: string;
 }
 
 export type AdmissionResult =
   | { readonly outcome: 'ACCEPTED'; readonly entryId: string; readonly remainingStock: number }
   | { readonly outcome: 'REPLAYED'; readonly answer: string }
   | { readonly outcome: 'NOT_FOUND' }
+  | { readonly outcome: 'DEADLINE_EXCEEDED' }
   | { readonly outcome: 'NOT_OPEN'; readonly reason: 'NOT_STARTED' | 'ENDED' }
   | { readonly outcome: 'SOLD_OUT' }
   | { readonly outcome: 'INSUFFICIENT_STOCK'; readonly remainingStock: number }
@@ -109,7 +124,7 @@ export type AdmissionResult =
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 const COMMAND = 'seckillAdmit';
-const NUMBER_OF_KEYS = 7;
+const NUMBER_OF_KEYS = 8;
 
 type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
 
@@ -131,32 +146,49 @@ export class AdmissionScript {
   }
 
   async admit(request: AdmissionRequest): Promise<AdmissionResult> {
-    const keys = saleKeys(request.saleId);
-    const reply = await this.command(
-      keys.meta,
-      keys.stock,
-      keys.buyers,
-      keys.orders,
-      keys.outbox,
-      keys.idempotency(request.userId, request.idempotencyKey ?? ''),
-      orderIndexKey(request.orderId),
-      request.userId,
-      request.quantity,
-      request.orderId,
-      request.saleId,
-      request.orderSummary,
-      request.answer,
-      IDEMPOTENCY_TTL_SECONDS,
-      request.idempotencyKey === null ? '0' : '1',
-      encodeStockSignal({ saleId: request.saleId, soldOut: true }),
-      STOCK_CHANNEL,
-      request.record.topic,
-      request.record.key,
-      request.record.value,
-      JSON.stringify(request.record.headers),
-    );
-    return parseAdmissionReply(reply);
+    const { keys, args } = admissionCall(request);
+    return parseAdmissionReply(await this.command(...keys, ...args));
   }
+}
+
+/**
+ * The script's KEYS and ARGV for one request, in the order the script reads them: the one place
+ * that maps names to positions (the service and the Redis benchmark both call it).
+ */
+export function admissionCall(request: AdmissionRequest): {
+  readonly keys: string[];
+  readonly args: string[];
+} {
+  const keys = saleKeys(request.saleId);
+  return {
+    keys: [
+      keys.meta, // KEYS[1]
+      keys.stock, // KEYS[2]
+      keys.buyers, // KEYS[3]
+      keys.orders, // KEYS[4]
+      keys.outbox, // KEYS[5]
+      keys.idempotency(request.userId, request.idempotencyKey ?? ''), // KEYS[6]
+      orderIndexKey(request.orderId), // KEYS[7]
+      keys.userOrders(request.userId), // KEYS[8]
+    ],
+    args: [
+      request.userId, // ARGV[1]
+      String(request.quantity), // ARGV[2]
+      request.orderId, // ARGV[3]
+      request.saleId, // ARGV[4]
+      request.orderSummary, // ARGV[5]
+      request.answer, // ARGV[6]
+      String(IDEMPOTENCY_TTL_SECONDS), // ARGV[7]
+      request.idempotencyKey === null ? '0' : '1', // ARGV[8]
+      encodeStockSignal({ saleId: request.saleId, soldOut: true }), // ARGV[9]
+      request.stockChannel ?? STOCK_CHANNEL, // ARGV[10]
+      request.record.topic, // ARGV[11]
+      request.record.key, // ARGV[12]
+      request.record.value, // ARGV[13]
+      JSON.stringify(request.record.headers), // ARGV[14]
+      String(request.deadline ?? 0), // ARGV[15]
+    ],
+  };
 }
 
 /** The script's reply (a flat array: outcome first) as a typed result. */
@@ -171,6 +203,7 @@ export function parseAdmissionReply(reply: unknown): AdmissionResult {
     case 'REPLAYED':
       return { outcome, answer: String(first) };
     case 'NOT_FOUND':
+    case 'DEADLINE_EXCEEDED':
       return { outcome };
     case 'NOT_OPEN':
       return { outcome, reason: first === 'ENDED' ? 'ENDED' : 'NOT_STARTED' };

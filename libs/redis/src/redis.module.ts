@@ -5,6 +5,11 @@ import { ReadinessRegistry } from '@seckill/service-kit';
 
 export interface RedisModuleOptions {
   readonly url: string;
+  /**
+   * ioredis auto-pipelining: commands issued in one event-loop turn leave in one write (the
+   * gateway's buckets and replay lookups under a crowd). Off by default.
+   */
+  readonly autoPipelining?: boolean;
 }
 
 /** The service's Redis connection. Lua scripts for admission and rate limits live beside it. */
@@ -19,6 +24,7 @@ export class RedisConnection implements OnApplicationShutdown {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
       connectTimeout: 3000,
+      enableAutoPipelining: options.autoPipelining ?? false,
     });
     // Log transitions, not every reconnect attempt: a Redis outage must not flood the logs.
     let healthy = true;

@@ -54,6 +54,7 @@ function purchase(saleId: string, userId: string): AdmissionRequest {
     orderSummary: JSON.stringify({ orderId }),
     answer: '{}',
     record: { topic: 'it.order.created', key: orderId, value: '{}', headers: {} },
+    deadline: null,
   };
 }
 

@@ -21,6 +21,8 @@ export interface SaleKeys {
    * contain `:`, so `|` (allowed in neither) separates them: `a` + `b:c` ≠ `a:b` + `c`.
    */
   idempotency(userId: string, key: string): string;
+  /** List: the order ids a user was admitted for in this sale, oldest first. */
+  userOrders(userId: string): string;
 }
 
 export function saleKeys(saleId: string): SaleKeys {
@@ -32,6 +34,7 @@ export function saleKeys(saleId: string): SaleKeys {
     orders: `${tag}:orders`,
     outbox: `${tag}:outbox`,
     idempotency: (userId, key) => `${tag}:idem:${userId}|${key}`,
+    userOrders: (userId) => `${tag}:user-orders:${userId}`,
   };
 }
 

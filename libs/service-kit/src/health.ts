@@ -6,7 +6,19 @@ export type ReadinessProbe = () => Promise<void>;
 
 export interface ReadinessReport {
   readonly status: 'ready' | 'not-ready' | 'draining';
-  readonly checks: Record<string, { status: 'up' | 'down'; error?: string; ms: number }>;
+  readonly checks: Record<
+    string,
+    { status: 'up' | 'down'; error?: string; ms: number; gating?: false }
+  >;
+}
+
+export interface ProbeOptions {
+  /**
+   * Whether a failing probe makes the service not ready (default true). False for a part the
+   * service's traffic does not need: order-service admits orders while its read-model consumer
+   * is still joining its group, so the consumer is reported but does not gate readiness.
+   */
+  readonly gating?: boolean;
 }
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -17,11 +29,11 @@ const PROBE_TIMEOUT_MS = 2000;
  */
 @Injectable()
 export class ReadinessRegistry implements OnModuleDestroy {
-  private readonly probes = new Map<string, ReadinessProbe>();
+  private readonly probes = new Map<string, { probe: ReadinessProbe; gating: boolean }>();
   private draining = false;
 
-  register(name: string, probe: ReadinessProbe): void {
-    this.probes.set(name, probe);
+  register(name: string, probe: ReadinessProbe, options: ProbeOptions = {}): void {
+    this.probes.set(name, { probe, gating: options.gating ?? true });
   }
 
   /** Shutdown has begun: report not-ready at once so traffic moves elsewhere while we drain. */
@@ -31,19 +43,21 @@ export class ReadinessRegistry implements OnModuleDestroy {
 
   async evaluate(): Promise<ReadinessReport> {
     const entries = await Promise.all(
-      [...this.probes].map(async ([name, probe]) => {
+      [...this.probes].map(async ([name, { probe, gating }]) => {
         const started = performance.now();
+        const marker = gating ? {} : { gating: false as const };
         try {
           await withTimeout(probe(), PROBE_TIMEOUT_MS, name);
-          return [name, { status: 'up' as const, ms: elapsed(started) }] as const;
+          return [name, { status: 'up' as const, ms: elapsed(started), ...marker }] as const;
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
-          return [name, { status: 'down' as const, error: message, ms: elapsed(started) }] as const;
+          const result = { status: 'down' as const, error: message, ms: elapsed(started) };
+          return [name, { ...result, ...marker }] as const;
         }
       }),
     );
     const checks = Object.fromEntries(entries);
-    const allUp = entries.every(([, result]) => result.status === 'up');
+    const allUp = entries.every(([, result]) => result.status === 'up' || result.gating === false);
     const status = this.draining ? 'draining' : allUp ? 'ready' : 'not-ready';
     return { status, checks };
   }

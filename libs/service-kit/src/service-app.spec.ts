@@ -1,8 +1,9 @@
-import { Body, Controller, DynamicModule, Get, Module, Post } from '@nestjs/common';
+import { Body, Controller, DynamicModule, Get, Module, Post, Req, Res } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Writable } from 'node:stream';
 import { ServiceLogger } from '@seckill/observability';
-import { createServiceApp, ProblemException, ReadinessRegistry } from './index';
+import { createServiceApp, ProblemException, ReadinessRegistry, sendProblem } from './index';
 
 @Controller('probe')
 class ProbeController {
@@ -21,6 +22,13 @@ class ProbeController {
   @Get('unavailable')
   unavailable(): never {
     throw new ProblemException(503, 'UPSTREAM_UNAVAILABLE', 'order-service did not answer');
+  }
+
+  @Get('conflict-unthrown')
+  conflictUnthrown(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    void sendProblem(request, reply, 409, 'SOLD_OUT', 'The sale has no stock left', {
+      'retry-after': '5',
+    });
   }
 
   @Post('echo')
@@ -76,6 +84,17 @@ describe('a service built with the kit', () => {
       detail: 'The sale has no stock left',
       instance: '/probe/conflict',
     });
+  });
+
+  it('answers a problem sent without throwing exactly like a thrown one', async () => {
+    const thrown = await inject({ method: 'GET', url: '/probe/conflict' });
+    const sent = await inject({ method: 'GET', url: '/probe/conflict-unthrown' });
+    expect(sent.statusCode).toBe(409);
+    expect(sent.headers['content-type']).toBe(thrown.headers['content-type']);
+    expect(sent.headers['retry-after']).toBe('5');
+    const body = (answer: typeof sent) => ({ ...answer.json(), instance: '', requestId: '' });
+    expect(body(sent)).toEqual(body(thrown));
+    expect(sent.json()).toMatchObject({ instance: '/probe/conflict-unthrown' });
   });
 
   it('hides the details of an unexpected error behind a 500 and logs them', async () => {
@@ -164,13 +183,31 @@ describe('a service built with the kit', () => {
       checks: { 'fake-db': { status: 'down', error: 'connection refused' } },
     });
     expect((await inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    readiness.register('fake-db', async () => undefined);
+  });
+
+  it('reports a failing non-gating probe without becoming not ready', async () => {
+    const readiness = app.get(ReadinessRegistry);
+    readiness.register(
+      'fake-consumer',
+      async () => {
+        throw new Error('joining the group');
+      },
+      { gating: false },
+    );
+    const report = await inject({ method: 'GET', url: '/health/ready' });
+    expect(report.statusCode).toBe(200);
+    expect(report.json()).toMatchObject({
+      status: 'ready',
+      checks: { 'fake-consumer': { status: 'down', error: 'joining the group', gating: false } },
+    });
   });
 
   it('counts requests in the HTTP duration histogram', async () => {
     const response = await inject({ method: 'GET', url: '/metrics' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toMatch(
-      /http_request_duration_seconds_count\{service="probe-service",method="GET",route="\/probe\/conflict",status_code="409"\} 1/,
+      /http_request_duration_seconds_count\{service="probe-service",method="GET",route="\/probe\/conflict",status_code="409"\} 2/,
     );
   });
 });

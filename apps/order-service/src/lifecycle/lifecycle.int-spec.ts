@@ -377,6 +377,7 @@ describe('restock on inventory.released', () => {
       orderSummary: JSON.stringify({ orderId }),
       answer: '{}',
       record: { topic: 'it.unused', key: orderId, value: '{}', headers: {} },
+      deadline: null,
     });
     expect(await script.admit(purchase(restockedOrder.orderId))).toMatchObject({
       outcome: 'ACCEPTED',

@@ -218,3 +218,89 @@ describe('GET /api/orders/:orderId', () => {
     expect((await shop.request({ method: 'GET', url })).status).toBe(401);
   });
 });
+
+describe('deadlines', () => {
+  it('never admits a request whose deadline has passed: 503 DEADLINE_EXCEEDED, nothing changed', async () => {
+    const sale = await shop.createSale({ stock: 3, perUserLimit: 3 });
+    const keys = saleKeys(sale.id);
+    const late = await shop.placeOrder(sale.id, 'late', {
+      idempotencyKey: 'late-1',
+      deadline: Date.now() - 1,
+    });
+    expect(late.status).toBe(503);
+    expect(late.headers['content-type']).toContain('application/problem+json');
+    expect(late.headers['retry-after']).toBe('1');
+    expect(late.body).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    expect(await shop.redis.get(keys.stock)).toBe('3');
+    expect(await shop.redis.xlen(keys.outbox)).toBe(0);
+    expect(await shop.redis.hlen(keys.buyers)).toBe(0);
+    expect(await shop.redis.exists(keys.idempotency('late', 'late-1'))).toBe(0);
+
+    // The same key within its deadline is a purchase like any other, and a late replay of it
+    // is answered (it is not a new admission).
+    const inTime = await shop.placeOrder(sale.id, 'late', {
+      idempotencyKey: 'late-1',
+      deadline: Date.now() + 60_000,
+    });
+    expect(inTime.status).toBe(202);
+    const replay = await shop.placeOrder(sale.id, 'late', {
+      idempotencyKey: 'late-1',
+      deadline: Date.now() - 1,
+    });
+    expect(replay.status).toBe(202);
+    expect(replay.body).toEqual(inTime.body);
+    expect(await shop.redis.get(keys.stock)).toBe('2');
+  });
+
+  it('refuses a deadline that is not a time with a 400', async () => {
+    const sale = await shop.createSale();
+    const answer = await shop.request<{ errors: unknown }>({
+      method: 'POST',
+      url: `/api/sales/${sale.id}/orders`,
+      token: shop.token('confused'),
+      headers: { 'x-seckill-deadline': 'tomorrow' },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toEqual([
+      { path: 'x-seckill-deadline', message: 'must be a time in epoch milliseconds' },
+    ]);
+  });
+});
+
+describe('GET /api/users/me/orders', () => {
+  it("lists the caller's orders newest first, including those not consumed yet, and no one else's", async () => {
+    const sale = await shop.createSale({ stock: 10, perUserLimit: 3 });
+    const other = await shop.createSale({ stock: 10, perUserLimit: 3 });
+    const first = await shop.placeOrder(sale.id, 'lister', { idempotencyKey: 'l-1' });
+    const second = await shop.placeOrder(sale.id, 'lister');
+    await shop.placeOrder(other.id, 'lister');
+    await shop.placeOrder(sale.id, 'someone-else');
+    expect([first.status, second.status]).toEqual([202, 202]);
+
+    // This harness runs no read-model consumer: the orders exist only in Redis so far.
+    const mine = await shop.request<{ items: Array<Record<string, unknown>> }>({
+      method: 'GET',
+      url: `/api/users/me/orders?saleId=${sale.id}`,
+      token: shop.token('lister'),
+    });
+    expect(mine.status).toBe(200);
+    expect(mine.body.items).toEqual([
+      expect.objectContaining({ orderId: second.body.orderId, saleId: sale.id, status: 'PENDING' }),
+      expect.objectContaining({ orderId: first.body.orderId, quantity: 1, status: 'PENDING' }),
+    ]);
+    const nobody = await shop.request<{ items: unknown[] }>({
+      method: 'GET',
+      url: `/api/users/me/orders?saleId=${sale.id}`,
+      token: shop.token('no-orders'),
+    });
+    expect(nobody.body.items).toEqual([]);
+    const unauthenticated = await shop.request({ method: 'GET', url: '/api/users/me/orders' });
+    expect(unauthenticated.status).toBe(401);
+    const bad = await shop.request({
+      method: 'GET',
+      url: '/api/users/me/orders?saleId=a%2Fb',
+      token: shop.token('lister'),
+    });
+    expect(bad.status).toBe(400);
+  });
+});

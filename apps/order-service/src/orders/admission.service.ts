@@ -17,6 +17,8 @@ export interface PlaceOrder {
   readonly userId: string;
   readonly quantity: number;
   readonly idempotencyKey: string | null;
+  /** Epoch ms after which the caller no longer waits (the gateway's deadline); null: none. */
+  readonly deadline: number | null;
 }
 
 /**
@@ -68,6 +70,8 @@ export class AdmissionService {
       statusUrl: `/api/orders/${orderId}`,
     };
 
+    // The deadline is checked by the script (on Redis's clock, atomically with the admission),
+    // not here: a late retry of a purchase that was admitted must still get its 202.
     const result = await this.script.admit({
       saleId: order.saleId,
       userId: order.userId,
@@ -77,17 +81,18 @@ export class AdmissionService {
       orderSummary: JSON.stringify(pendingOrder({ ...order, orderId }, acceptedAt)),
       answer: JSON.stringify(response),
       record: toStreamRecord(record),
+      deadline: order.deadline,
     });
     this.outcomes.inc({ outcome: result.outcome });
 
     switch (result.outcome) {
       case 'ACCEPTED':
-        // Published, or deferred to the stream relay: either way the order is safe.
-        await this.handoff.handOff({
-          stream: saleKeys(order.saleId).outbox,
-          entryId: result.entryId,
-          record,
-        });
+        // Published, or deferred to the stream relay: either way the order is safe. The wait for
+        // Kafka's ack ends at the deadline, so the caller hears 202 while it still listens.
+        await this.handoff.handOff(
+          { stream: saleKeys(order.saleId).outbox, entryId: result.entryId, record },
+          order.deadline === null ? undefined : order.deadline - Date.now(),
+        );
         return response;
       case 'REPLAYED':
         return JSON.parse(result.answer) as PlaceOrderResponse;
@@ -95,6 +100,16 @@ export class AdmissionService {
         throw rejection(order, result);
     }
   }
+}
+
+function deadlineExceeded(): ProblemException {
+  return new ProblemException(
+    503,
+    ProblemCode.DeadlineExceeded,
+    'The request waited past its deadline; nothing was admitted. Retry shortly.',
+    undefined,
+    { 'retry-after': '1' },
+  );
 }
 
 function saleNotFound(saleId: string): ProblemException {
@@ -109,6 +124,8 @@ export function rejection(
   switch (result.outcome) {
     case 'NOT_FOUND':
       return saleNotFound(order.saleId);
+    case 'DEADLINE_EXCEEDED':
+      return deadlineExceeded();
     case 'NOT_OPEN':
       return new ProblemException(
         403,

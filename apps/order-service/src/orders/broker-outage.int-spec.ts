@@ -93,6 +93,7 @@ it('publishes an order whose process died between Redis and Kafka', async () => 
     orderSummary: JSON.stringify({ orderId }),
     answer: JSON.stringify({ orderId }),
     record: toStreamRecord(toRecord(shop.events.orderCreated, event)),
+    deadline: null,
   });
   expect(result.outcome).toBe('ACCEPTED');
 

@@ -89,4 +89,31 @@ describe('OrderHandoff', () => {
     await silentBroker.close(); // bounded: does not wait for an ack that never comes
     expect(deleted).toEqual([]);
   });
+
+  it("waits no longer than the caller's remaining budget, and still publishes the order", async () => {
+    const sent: OutgoingRecord[][] = [];
+    let ack: () => void = () => undefined;
+    const { redis, deleted } = fakeRedis();
+    const slowBroker = new OrderHandoff(
+      {
+        send: (records) =>
+          new Promise<void>((resolve) => {
+            sent.push([...records]);
+            ack = resolve;
+          }),
+      },
+      redis,
+      silent,
+      new MetricsRegistry('handoff-spec'),
+      { timeoutMs: 60_000 },
+    );
+    // No budget left: the answer does not wait for the ack (the relay would take over)...
+    expect(await slowBroker.handOff(order(1), 0)).toBe('deferred');
+    // ...but the record is on its way all the same, and its entry goes once Kafka has it.
+    expect(sent.map((batch) => batch.map((r) => r.key))).toEqual([['o-1']]);
+    ack();
+    await slowBroker.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(deleted).toEqual([['outbox-a', ['1-0']]]);
+  });
 });

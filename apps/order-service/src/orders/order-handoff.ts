@@ -60,10 +60,15 @@ export class OrderHandoff implements BeforeApplicationShutdown {
     );
   }
 
-  async handOff(order: AdmittedOrder): Promise<HandoffResult> {
+  /**
+   * Publishes `order` and resolves once Kafka acknowledged it ('published'), or after
+   * `timeoutMs` (or `maxWaitMs` if shorter: the caller's remaining budget) with 'deferred'.
+   */
+  async handOff(order: AdmittedOrder, maxWaitMs?: number): Promise<HandoffResult> {
+    const waitMs = Math.max(0, Math.min(this.options.timeoutMs, maxWaitMs ?? Infinity));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<HandoffResult>((resolve) => {
-      timer = setTimeout(() => resolve('deferred'), this.options.timeoutMs);
+      timer = setTimeout(() => resolve('deferred'), waitMs);
     });
     const published = this.batcher.add(order).then(
       (): HandoffResult => 'published',

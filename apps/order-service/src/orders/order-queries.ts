@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
-import { orderHistoryStatus, orderStatus, type OrderResponse } from '@seckill/contracts';
+import {
+  MY_ORDERS_MAX,
+  type MyOrdersResponse,
+  orderHistoryStatus,
+  orderStatus,
+  type OrderResponse,
+} from '@seckill/contracts';
 import { orderIndexKey, saleKeys } from '@seckill/redis';
 import type { OrderDatabase } from '../database';
 import { orderSummary, toOrderResponse } from './order-summary';
@@ -39,6 +45,49 @@ export class OrderQueries {
       };
     }
     return this.findAdmitted(orderId, userId);
+  }
+
+  /**
+   * The user's orders, newest first: the read model's, plus, for one sale, those the admission
+   * script admitted that the read model has not consumed yet (the buyer's list in Redis). Under
+   * a spike the consumers lag on purpose, so "not in Postgres yet" is normal, not an error.
+   */
+  async listOwned(userId: string, saleId?: string): Promise<MyOrdersResponse['items']> {
+    const stored = await this.db.order.findMany({
+      where: { userId, ...(saleId === undefined ? {} : { saleId }) },
+      orderBy: [{ createdAt: 'desc' }, { orderId: 'asc' }],
+      take: MY_ORDERS_MAX,
+    });
+    const items: MyOrdersResponse['items'] = stored.map((order) => ({
+      orderId: order.orderId,
+      saleId: order.saleId,
+      quantity: order.quantity,
+      status: orderStatus.parse(order.status),
+      acceptedAt: order.createdAt.toISOString(),
+      ...(order.idempotencyKey === null ? {} : { idempotencyKey: order.idempotencyKey }),
+    }));
+    if (saleId === undefined) return items;
+
+    const keys = saleKeys(saleId);
+    const known = new Set(items.map((item) => item.orderId));
+    const admitted = (
+      await this.redis.lrange(keys.userOrders(userId), 0, MY_ORDERS_MAX - 1)
+    ).filter((orderId) => !known.has(orderId));
+    if (admitted.length > 0) {
+      const summaries = await this.redis.hmget(keys.orders, ...admitted);
+      for (const summary of summaries) {
+        if (summary === null) continue;
+        const order = orderSummary.parse(JSON.parse(summary));
+        items.push({
+          orderId: order.orderId,
+          saleId: order.saleId,
+          quantity: order.quantity,
+          status: order.status,
+          acceptedAt: order.history[0]?.at ?? new Date(0).toISOString(),
+        });
+      }
+    }
+    return items.sort((a, b) => b.acceptedAt.localeCompare(a.acceptedAt)).slice(0, MY_ORDERS_MAX);
   }
 
   /** The admission script's summary of an order the read model does not have yet. */

@@ -1,7 +1,12 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import type { Principal } from '@seckill/auth';
 import {
+  deadlineHeader,
+  HotPathHeader,
   idempotencyKeyHeader,
+  myOrdersQuery,
+  type MyOrdersQuery,
+  type MyOrdersResponse,
   type OrderResponse,
   placeOrderRequest,
   type PlaceOrderRequest,
@@ -14,6 +19,7 @@ import { AdmissionService } from './admission.service';
 import { OrderQueries } from './order-queries';
 
 const idempotencyKey = Zod.named('idempotency-key', idempotencyKeyHeader.optional());
+const deadline = Zod.named(HotPathHeader.Deadline, deadlineHeader.optional());
 
 @Controller('api')
 export class OrdersController {
@@ -25,7 +31,8 @@ export class OrdersController {
   /**
    * 202 with the order id once the order is admitted (and, normally, on Kafka); a replayed
    * Idempotency-Key gets the first answer again. 404 SALE_NOT_FOUND, 403 SALE_NOT_OPEN,
-   * 409 SOLD_OUT or LIMIT_REACHED otherwise.
+   * 409 SOLD_OUT or LIMIT_REACHED otherwise; 503 DEADLINE_EXCEEDED (nothing admitted) when the
+   * gateway's deadline (`x-seckill-deadline`) passed before admission could run.
    */
   @Post('sales/:saleId/orders')
   @Authenticated('user', 'admin')
@@ -33,10 +40,12 @@ export class OrdersController {
   async place(
     @Param('saleId') saleId: string,
     @Body(Zod.body(placeOrderRequest)) body: PlaceOrderRequest,
-    @Headers('idempotency-key') rawKey: string | undefined,
+    @Headers(HotPathHeader.IdempotencyKey) rawKey: string | undefined,
+    @Headers(HotPathHeader.Deadline) rawDeadline: string | undefined,
     @CurrentPrincipal() principal: Principal,
   ): Promise<PlaceOrderResponse> {
     const key = idempotencyKey.transform(rawKey);
+    const answerBy = deadline.transform(rawDeadline);
     if (!isResourceId(saleId)) {
       throw new ProblemException(404, ProblemCode.SaleNotFound, `Sale ${saleId} does not exist.`);
     }
@@ -45,7 +54,22 @@ export class OrdersController {
       userId: principal.userId,
       quantity: body.quantity,
       idempotencyKey: key ?? null,
+      deadline: answerBy ?? null,
     });
+  }
+
+  /**
+   * The caller's orders, newest first (optionally of one sale): how a client settles a purchase
+   * whose answer it never heard. Includes orders admitted a moment ago that the read model has
+   * not consumed yet.
+   */
+  @Get('users/me/orders')
+  @Authenticated()
+  async mine(
+    @Query(Zod.body(myOrdersQuery)) query: MyOrdersQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<MyOrdersResponse> {
+    return { items: await this.orders.listOwned(principal.userId, query.saleId) };
   }
 
   /** The caller's own order; anyone else's, like an unknown one, is 404 ORDER_NOT_FOUND. */

@@ -20,6 +20,12 @@ describe('rejection', () => {
     ],
     [{ outcome: 'SOLD_OUT' } as const, 409, 'SOLD_OUT', 'The sale is sold out.'],
     [
+      { outcome: 'DEADLINE_EXCEEDED' } as const,
+      503,
+      'DEADLINE_EXCEEDED',
+      'The request waited past its deadline; nothing was admitted. Retry shortly.',
+    ],
+    [
       { outcome: 'INSUFFICIENT_STOCK', remainingStock: 1 } as const,
       409,
       'INSUFFICIENT_STOCK',

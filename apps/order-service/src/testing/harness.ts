@@ -173,13 +173,16 @@ export class OrderServiceHarness {
   placeOrder(
     saleId: string,
     userId: string,
-    options: { quantity?: number; idempotencyKey?: string } = {},
+    options: { quantity?: number; idempotencyKey?: string; deadline?: number } = {},
   ): Promise<HttpAnswer<Record<string, unknown>>> {
+    const headers: Record<string, string> = {};
+    if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+    if (options.deadline !== undefined) headers['x-seckill-deadline'] = String(options.deadline);
     return this.request({
       method: 'POST',
       url: `/api/sales/${saleId}/orders`,
       token: this.token(userId),
-      headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
+      headers,
       body: options.quantity === undefined ? undefined : { quantity: options.quantity },
     });
   }
@@ -244,6 +247,7 @@ export class OrderServiceHarness {
         const keys = saleKeys(id);
         const orderIds = await this.redis.hkeys(keys.orders);
         const idempotencyKeys = await this.redis.keys(`{sale:${id}}:idem:*`);
+        const userOrders = await this.redis.keys(`{sale:${id}}:user-orders:*`);
         await this.redis.srem(OUTBOX_STREAMS_KEY, keys.outbox);
         await this.redis.del(
           keys.meta,
@@ -252,6 +256,7 @@ export class OrderServiceHarness {
           keys.orders,
           keys.outbox,
           ...idempotencyKeys,
+          ...userOrders,
           ...orderIds.map(orderIndexKey),
         );
       }

@@ -164,4 +164,61 @@ export const ProblemCode = {
   Unauthorized: 'UNAUTHORIZED',
   Forbidden: 'FORBIDDEN',
   UpstreamUnavailable: 'UPSTREAM_UNAVAILABLE',
+  /**
+   * The gateway is at its concurrency limit to order-service (or the request's deadline passed
+   * before it could be admitted): nothing was admitted; retry after `Retry-After`.
+   */
+  Overloaded: 'OVERLOADED',
+  /**
+   * order-service's answer: the request's deadline had passed when admission would have run, so
+   * it was not admitted. The gateway answers it as OVERLOADED.
+   */
+  DeadlineExceeded: 'DEADLINE_EXCEEDED',
+  /**
+   * The purchase reached order-service, which did not answer (it died, or answered too late):
+   * the order may or may not exist. Retry with the same `Idempotency-Key` (the gateway returns
+   * it in the answer's header) or list `GET /api/users/me/orders?saleId=` to settle it.
+   */
+  OutcomeUnknown: 'OUTCOME_UNKNOWN',
 } as const;
+
+/**
+ * Headers of the hot path. The deadline is an absolute time (epoch milliseconds) set by the
+ * gateway when the request arrived: the services share a clock source (NTP), and an absolute
+ * time also counts the time a request spent queued in sockets before any handler saw it.
+ */
+export const HotPathHeader = {
+  IdempotencyKey: 'idempotency-key',
+  Deadline: 'x-seckill-deadline',
+} as const;
+
+/** The deadline header's value: epoch milliseconds. */
+export const deadlineHeader = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be a time in epoch milliseconds')
+  .transform(Number);
+
+/** Query of `GET /api/users/me/orders`: optionally one sale's orders only. */
+export const myOrdersQuery = z.strictObject({
+  saleId: id.regex(/^[A-Za-z0-9_-]+$/, 'must be a sale id').optional(),
+});
+export type MyOrdersQuery = z.infer<typeof myOrdersQuery>;
+
+/** `GET /api/users/me/orders`: newest first, so a client can settle an uncertain purchase. */
+export const myOrdersResponse = z.object({
+  items: z.array(
+    z.object({
+      orderId: id,
+      saleId: id,
+      quantity: z.number().int(),
+      status: orderStatus,
+      acceptedAt: isoTime,
+      /** The Idempotency-Key the purchase carried (the client's, the gateway's, or the order id). */
+      idempotencyKey: z.string().optional(),
+    }),
+  ),
+});
+export type MyOrdersResponse = z.infer<typeof myOrdersResponse>;
+
+/** At most this many orders are listed (a per-user limit keeps real lists far shorter). */
+export const MY_ORDERS_MAX = 200;
