@@ -31,7 +31,7 @@ describe('gateway configuration', () => {
       UPSTREAM_MAX_IN_FLIGHT: 32,
       UPSTREAM_MAX_WAITING: 2000,
       PURCHASE_DEADLINE_MS: 1000,
-      PURCHASE_ANSWER_GRACE_MS: 500,
+      PURCHASE_ANSWER_GRACE_MS: 1000,
       NOTIFICATION_SERVICE_URL: 'http://127.0.0.1:3005',
     });
   });

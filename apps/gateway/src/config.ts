@@ -69,7 +69,7 @@ export const configSchema = z
      * How long after the deadline the gateway still waits for order-service's answer before it
      * says OUTCOME_UNKNOWN: an admission decided just before the deadline is still answered.
      */
-    PURCHASE_ANSWER_GRACE_MS: milliseconds(10, 500),
+    PURCHASE_ANSWER_GRACE_MS: milliseconds(10, 1000),
     /** POST /api/auth/dev-token signs tokens for anyone: for local runs and load tests only. */
     DEV_TOKEN_ENABLED: z.stringbool({ error: 'must be true or false' }).default(false),
     /** Per sale, shared by all users and all gateway instances: what order-service is sent. */

@@ -40,6 +40,24 @@ export type PurchaseOutcome =
   | { readonly kind: 'answered'; readonly answer: UpstreamAnswer }
   | { readonly kind: 'skipped' | 'shed' | 'unavailable' | 'unknown' };
 
+/**
+ * An abort signal that fires `ms` from now, but only after the event loop has read the I/O that
+ * already arrived: a timer runs before the loop polls its sockets, so on a busy loop a plain
+ * timeout would fire while the answer sits unread in the socket, and turn a 202 into
+ * OUTCOME_UNKNOWN. setImmediate runs after the poll phase, so an answer that is there wins.
+ */
+function abortAfter(ms: number): { readonly signal: AbortSignal; cancel(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      setImmediate(() =>
+        controller.abort(new DOMException('order-service did not answer in time', 'TimeoutError')),
+      ),
+    Math.max(1, Math.ceil(ms)),
+  );
+  return { signal: controller.signal, cancel: () => clearTimeout(timer) };
+}
+
 /** Errors that mean the request never left the gateway. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -138,8 +156,11 @@ export class OrderServiceClient implements OnApplicationShutdown {
   ): Promise<PurchaseOutcome> {
     const permit = await this.limiter.acquire(call.deadline - Date.now());
     if (!permit) return { kind: 'shed' };
+    const timeout = abortAfter(call.deadline + this.graceMs - Date.now());
     try {
       if (!(await stillWanted())) return { kind: 'skipped' };
+      // Too late to be admitted: order-service would refuse it, so it is not sent at all.
+      if (Date.now() >= call.deadline) return { kind: 'shed' };
       const headers = forwardedHeaders(from.headers, String(from.id), true);
       headers[HotPathHeader.IdempotencyKey] = call.idempotencyKey;
       headers[HotPathHeader.Deadline] = String(call.deadline);
@@ -148,9 +169,7 @@ export class OrderServiceClient implements OnApplicationShutdown {
         path: call.path,
         headers,
         body: JSON.stringify(call.body),
-        signal: AbortSignal.timeout(
-          Math.max(1, Math.ceil(call.deadline + this.graceMs - Date.now())),
-        ),
+        signal: timeout.signal,
       });
       const body = Buffer.from(await answer.body.arrayBuffer());
       this.noteAnswering();
@@ -164,6 +183,7 @@ export class OrderServiceClient implements OnApplicationShutdown {
       this.noteFailure(error, sent ? 'outcome_unknown' : 'unavailable');
       return { kind: sent ? 'unknown' : 'unavailable' };
     } finally {
+      timeout.cancel();
       permit.release();
     }
   }

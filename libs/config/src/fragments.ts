@@ -37,6 +37,16 @@ export const serviceBaseConfig = {
     .int()
     .min(1000, 'must be at least 1000 ms')
     .default(15000),
+  /**
+   * Connections the kernel queues for accept(). Node's default of 511 overflows when a crowd
+   * connects at once, and a dropped SYN is retried after a whole second; the kernel caps this
+   * at net.core.somaxconn (4096 on Debian 12).
+   */
+  HTTP_LISTEN_BACKLOG: z.coerce
+    .number({ message: 'must be a number of connections' })
+    .int()
+    .min(1, 'must be at least 1')
+    .default(4096),
 };
 
 export const databaseConfig = {

@@ -17,6 +17,7 @@ export interface BaseServiceConfig {
   readonly PORT: number;
   readonly LOG_LEVEL: LogLevel;
   readonly SHUTDOWN_TIMEOUT_MS: number;
+  readonly HTTP_LISTEN_BACKLOG?: number;
 }
 
 export interface ServiceDefinition {
@@ -96,7 +97,7 @@ export async function runService(definition: ServiceDefinition): Promise<INestAp
   let app: NestFastifyApplication;
   try {
     app = await createServiceApp(definition, logger);
-    await app.listen(config.PORT, config.HOST);
+    await app.listen({ port: config.PORT, host: config.HOST, backlog: config.HTTP_LISTEN_BACKLOG });
   } catch (error) {
     logger.fatal({ err: error }, `${service} failed to start`);
     logger.flush();
