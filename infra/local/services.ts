@@ -22,6 +22,13 @@ export interface ServiceSpec {
   readonly usesKafka: boolean;
   /** Compiled entry point, relative to the repository root (`npm run build` writes it). */
   readonly entry: string;
+  /**
+   * Scheduling priority: `hot-path` for what answers buyers (gateway, order-service), and
+   * `background` for the saga's consumers, which the runner starts with a lower CPU priority
+   * (nice 10): on a saturated machine buyers' answers come first and the saga lags, which is
+   * the buffer peak shaving means (ADR 0006). Kubernetes expresses the same with CPU requests.
+   */
+  readonly priority: 'hot-path' | 'background';
 }
 
 function spec(
@@ -31,7 +38,15 @@ function spec(
   usesRedis: boolean,
   usesKafka: boolean,
 ): ServiceSpec {
-  return { name, port, database, usesRedis, usesKafka, entry: `dist/apps/${name}/src/main.js` };
+  return {
+    name,
+    port,
+    database,
+    usesRedis,
+    usesKafka,
+    entry: `dist/apps/${name}/src/main.js`,
+    priority: name === 'gateway' || name === 'order-service' ? 'hot-path' : 'background',
+  };
 }
 
 export const SERVICES: readonly ServiceSpec[] = [

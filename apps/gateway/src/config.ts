@@ -44,7 +44,7 @@ export const configSchema = z
       .int()
       .min(1, 'must be at least 1')
       .max(1024, 'must be at most 1024')
-      .default(64),
+      .default(128),
     /**
      * Purchases in flight to order-service at most (the concurrency limit); more wait briefly
      * for a slot or are answered 503 OVERLOADED. Sized from measurement (docs/benchmarks.md).
@@ -53,7 +53,7 @@ export const configSchema = z
       .number({ message: 'must be a number of requests' })
       .int()
       .min(1, 'must be at least 1')
-      .default(32),
+      .default(128),
     /** Purchases waiting for an in-flight slot at most; beyond it they are shed at once. */
     UPSTREAM_MAX_WAITING: z.coerce
       .number({ message: 'must be a number of requests' })

@@ -38,6 +38,15 @@ export const configSchema = z.object({
    * (`order.cancelled`, PAYMENT_DEADLINE_EXPIRED) and its stock released. 15 minutes.
    */
   ORDER_PAYMENT_DEADLINE_MS: milliseconds(100, 15 * 60 * 1000),
+  /**
+   * The read model's rate (events/s) while purchases are being admitted (ADR 0006): admission
+   * keeps the event loop in a spike, the read model lags and catches up at
+   * CONSUMER_MAX_EVENTS_PER_SECOND once the crowd has passed.
+   */
+  READ_MODEL_EVENTS_PER_SECOND_WHILE_SELLING: z.coerce
+    .number({ message: 'must be a number of events per second' })
+    .positive('must be a positive number of events per second')
+    .default(200),
   /** Pause between sweeps for orders past their payment deadline. */
   ORDER_DEADLINE_SWEEP_INTERVAL_MS: milliseconds(10, 5000),
 });

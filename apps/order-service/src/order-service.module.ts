@@ -11,6 +11,7 @@ import { OrderDatabase } from './database';
 import { CATALOGUE_EVENTS, ProducedEvents } from './events';
 import { AuthGuard } from '@seckill/service-kit';
 import { AdmissionService } from './orders/admission.service';
+import { HotPathActivity } from './orders/hot-path-activity';
 import { HotPathRedis } from './orders/hot-path-redis';
 import { DeadlineSweeper } from './lifecycle/deadline-sweeper';
 import { LIFECYCLE_HANDLERS } from './lifecycle/lifecycle.handlers';
@@ -42,6 +43,7 @@ export class OrderServiceModule {
     config: OrderServiceConfig,
     overrides: OrderServiceOverrides = {},
   ): DynamicModule {
+    const hotPath = new HotPathActivity();
     return {
       module: OrderServiceModule,
       imports: [
@@ -71,14 +73,20 @@ export class OrderServiceModule {
                 maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
                 retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
                 // Admission needs Redis and Kafka's producer, not the read model: a restarted
-                // order-service sells at once while its group joins.
+                // order-service sells at once while its group joins, and in a spike the read
+                // model slows down to leave admission the event loop (lag is the buffer).
                 gatesReadiness: false,
+                yieldTo: {
+                  busy: () => hotPath.busy,
+                  maxEventsPerSecond: config.READ_MODEL_EVENTS_PER_SECOND_WHILE_SELLING,
+                },
               }),
             ]),
       ],
       controllers: [SalesController, OrdersController],
       providers: [
         { provide: ORDER_SERVICE_CONFIG, useValue: config },
+        { provide: HotPathActivity, useValue: hotPath },
         { provide: ProducedEvents, useValue: overrides.events ?? CATALOGUE_EVENTS },
         { provide: JwtCodec, useValue: new JwtCodec(config.JWT_SECRET) },
         AuthGuard,

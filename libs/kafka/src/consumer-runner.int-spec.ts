@@ -462,6 +462,45 @@ describe('KafkaConsumerRunner on the real broker', () => {
   });
 });
 
+describe('yielding to a busier workload', () => {
+  it('while busy, runs at the lower rate and pauses for it; once idle, drains the rest', async () => {
+    const groupId = uniqueName('it-yield');
+    const metrics = new MetricsRegistry('it');
+    const handled = new Set<string>();
+    let busy = true;
+    await publisher.send(
+      Array.from({ length: 40 }, (_, i) => ({
+        topic,
+        key: `k-${i % 3}`,
+        value: JSON.stringify(order(`y-${i}`)),
+      })),
+    );
+    const runner = runnerFor(groupId, async (event) => void handled.add(event.payload.orderId), {
+      metrics,
+      maxBatchEvents: 5,
+      yieldTo: { busy: () => busy, maxEventsPerSecond: 5 },
+    });
+    await runner.start();
+    // A bucket of 6 (5 + 5/s × 0.2 s) at 5 events/s: it runs dry and pauses, whatever the speed.
+    await waitFor(
+      async () =>
+        metricValue(await metrics.text(), 'seckill_consumer_pauses_total', {
+          group: groupId,
+          reason: 'yield',
+        }) > 0,
+      'the runner to pause for the busy workload',
+    );
+    expect(handled.size).toBeLessThan(40);
+    busy = false;
+    await waitFor(
+      async () => (await committedOffset(admin, groupId, topic)) === '40',
+      'all forty offsets to be committed once the workload is idle',
+    );
+    await stop(runner);
+    expect(handled.size).toBe(40);
+  });
+});
+
 /** How many messages a topic holds (0 for an empty one), without waiting for any. */
 async function readMessagesOrNone(name: string): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(name);

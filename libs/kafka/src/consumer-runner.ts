@@ -93,7 +93,20 @@ export interface ConsumerRunnerOptions {
    * provisioning (`npm run topics`) creates them anyway, this covers new groups and tests.
    */
   readonly ensureRetryTopics?: boolean;
+  /**
+   * Gives a more important workload of the same process priority: while `busy()` says so, the
+   * runner takes at most `maxEventsPerSecond` events a second (on top of the normal cap), and the
+   * rest waits in Kafka as lag. order-service's read model yields to admission this way: in a
+   * spike the buyers' answers come first, and the read model catches up after it.
+   */
+  readonly yieldTo?: YieldPolicy;
   readonly clock?: Clock;
+}
+
+export interface YieldPolicy {
+  readonly busy: () => boolean;
+  /** The rate while busy: low, but not 0, so the read model never starves in a long sale. */
+  readonly maxEventsPerSecond: number;
 }
 
 type Result = 'processed' | 'duplicate' | 'retried' | 'dead_lettered';
@@ -130,7 +143,7 @@ type EventItem = Extract<Item, { kind: 'event' }>;
 interface Halt {
   readonly offset: string;
   readonly delayMs: number;
-  readonly reason: 'rate_limit' | 'retry_not_due' | 'unavailable';
+  readonly reason: 'rate_limit' | 'yield' | 'retry_not_due' | 'unavailable';
 }
 
 /** A handler threw (as opposed to the database or the transaction itself failing). */
@@ -166,6 +179,8 @@ export class KafkaConsumerRunner {
   /** Retry topic → its step (0 for the first delay). */
   private readonly retrySteps = new Map<string, number>();
   private readonly bucket: TokenBucket | undefined;
+  /** The lower cap of `yieldTo`, taken from only while its workload is busy. */
+  private readonly yieldBucket: TokenBucket | undefined;
   private readonly paused: PausedPartitions;
   private readonly clock: Clock;
   /** Consecutive unavailable-store halts per partition, for the backoff. */
@@ -211,6 +226,13 @@ export class KafkaConsumerRunner {
             this.clock,
           )
         : undefined;
+    this.yieldBucket = options.yieldTo
+      ? new TokenBucket(
+          options.yieldTo.maxEventsPerSecond,
+          bucketCapacity(options.yieldTo.maxEventsPerSecond, this.maxBatchEvents, FETCH_WAIT_MS),
+          this.clock,
+        )
+      : undefined;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       // The seed's values: a member that died is noticed, and its partitions handed over, 10 s
@@ -252,7 +274,7 @@ export class KafkaConsumerRunner {
     );
     this.pauses = metrics.counter(
       'seckill_consumer_pauses_total',
-      'Partitions paused, by reason (rate_limit, retry_not_due, unavailable)',
+      'Partitions paused, by reason (rate_limit, yield, retry_not_due, unavailable)',
       ['group', 'reason'],
     );
   }
@@ -345,6 +367,19 @@ export class KafkaConsumerRunner {
           }
         }
         end += 1;
+      }
+      const yielding = this.yieldBucket && this.options.yieldTo?.busy() ? this.yieldBucket : null;
+      if (end > i && yielding) {
+        const wanted = Math.min(end - i, yielding.capacity);
+        if (!yielding.tryTake(wanted)) {
+          const offset = (messages[i] as KafkaMessage).offset;
+          halt = { offset, delayMs: yielding.msUntil(wanted), reason: 'yield' };
+          break;
+        }
+        if (wanted < end - i) {
+          end = i + wanted;
+          due = undefined; // not reached yet
+        }
       }
       if (end > i && this.bucket) {
         const wanted = Math.min(end - i, this.bucket.capacity);

@@ -18,6 +18,7 @@ import {
   ConsumerRunnerOptions,
   IntegrationEventHandler,
   KafkaConsumerRunner,
+  YieldPolicy,
 } from './consumer-runner';
 import { ConsumerStore } from './consumer-store';
 import { BackoffPolicy } from './errors';
@@ -150,6 +151,8 @@ export interface ConsumerModuleOptions {
    * restart does not stop that traffic while the group waits for a dead member's session.
    */
   readonly gatesReadiness?: boolean;
+  /** Yield to a busier workload of the process (see ConsumerRunnerOptions.yieldTo). */
+  readonly yieldTo?: YieldPolicy;
 }
 
 @Global()
@@ -207,6 +210,7 @@ export class KafkaModule {
                 maxEventsPerSecond: options.maxEventsPerSecond,
                 maxBatchEvents: options.maxBatchEvents,
                 retryDelaysMs: options.retryDelaysMs,
+                yieldTo: options.yieldTo,
               },
               options.gatesReadiness,
             ),

@@ -7,6 +7,7 @@ import { type AdmissionResult, AdmissionScript, saleKeys } from '@seckill/redis'
 import { ProblemException } from '@seckill/service-kit';
 import { ProducedEvents } from '../events';
 import { toStreamRecord } from '../outbox/stream-outbox';
+import { HotPathActivity } from './hot-path-activity';
 import { OrderHandoff } from './order-handoff';
 import { pendingOrder } from './order-summary';
 import { SalePrices } from './sale-prices';
@@ -35,6 +36,7 @@ export class AdmissionService {
     private readonly handoff: OrderHandoff,
     private readonly prices: SalePrices,
     private readonly events: ProducedEvents,
+    private readonly activity: HotPathActivity,
     metrics: MetricsRegistry,
   ) {
     this.outcomes = metrics.counter('seckill_admissions_total', 'Purchase attempts by outcome', [
@@ -43,7 +45,11 @@ export class AdmissionService {
   }
 
   /** The 202 answer (or, for a replayed key, the first one); a rejection throws its problem. */
-  async place(order: PlaceOrder): Promise<PlaceOrderResponse> {
+  place(order: PlaceOrder): Promise<PlaceOrderResponse> {
+    return this.activity.track(() => this.admit(order));
+  }
+
+  private async admit(order: PlaceOrder): Promise<PlaceOrderResponse> {
     // Sales are immutable once published, so their price is cached; an unknown sale costs one
     // HGET and never reaches the script.
     const priceCents = await this.prices.priceOf(order.saleId);
