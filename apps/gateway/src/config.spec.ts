@@ -22,8 +22,8 @@ describe('gateway configuration', () => {
   it('has safe defaults: dev tokens off, documented rate limits', () => {
     expect(loadConfig('gateway', configSchema, required)).toMatchObject({
       DEV_TOKEN_ENABLED: false,
-      RATE_LIMIT_GLOBAL_RATE: 2000,
-      RATE_LIMIT_GLOBAL_BURST: 2000,
+      RATE_LIMIT_GLOBAL_RATE: 1500,
+      RATE_LIMIT_GLOBAL_BURST: 300,
       RATE_LIMIT_USER_RATE: 1,
       RATE_LIMIT_USER_BURST: 3,
       UPSTREAM_TIMEOUT_MS: 2000,
