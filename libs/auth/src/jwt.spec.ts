@@ -27,6 +27,19 @@ describe('JwtCodec', () => {
     expect(failureOf(() => codec.verify(token, NOW + 3600))).toBe('EXPIRED');
   });
 
+  it('remembers a verified token, but checks its time window on every use', () => {
+    const token = codec.sign({ userId: 'u-9', role: 'user' }, NOW);
+    expect(codec.verify(token, NOW)).toEqual({ userId: 'u-9', role: 'user' });
+    expect(codec.verify(token, NOW + 30)).toEqual({ userId: 'u-9', role: 'user' });
+    expect(failureOf(() => codec.verify(token, NOW + 3600))).toBe('EXPIRED');
+    // One byte changed is another token: verified from scratch, and refused.
+    const [header, claims, sig] = token.split('.') as [string, string, string];
+    const flipped = sig.startsWith('A') ? `B${sig.slice(1)}` : `A${sig.slice(1)}`;
+    expect(failureOf(() => codec.verify(`${header}.${claims}.${flipped}`, NOW))).toBe(
+      'BAD_SIGNATURE',
+    );
+  });
+
   it('rejects a token signed with another key', () => {
     const other = new JwtCodec('another-secret-that-is-long-enough-5678', 60);
     expect(

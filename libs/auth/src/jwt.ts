@@ -60,8 +60,24 @@ function decodeJson(part: string): unknown {
   }
 }
 
+/** A token verified before: whom it names, and the window in which it is valid. */
+interface Verified {
+  readonly principal: Principal;
+  readonly exp: number;
+  readonly nbf: number | undefined;
+}
+
+/** Tokens whose verification is remembered; beyond it the oldest is forgotten first. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class JwtCodec {
   private readonly key: Buffer;
+  /**
+   * A buyer in a crowd sends the same token again and again: its signature and claims are
+   * checked once, and afterwards only its time window (which does change). Keyed by the whole
+   * token, so a token that differs in any byte is verified from scratch.
+   */
+  private readonly verified = new Map<string, Verified>();
 
   constructor(
     secret: string,
@@ -86,6 +102,18 @@ export class JwtCodec {
   }
 
   verify(token: string, nowSeconds = Math.floor(Date.now() / 1000)): Principal {
+    const known = this.verified.get(token) ?? this.verifyFully(token);
+    if (known.exp + LEEWAY_SECONDS <= nowSeconds) {
+      throw new AuthError('EXPIRED', 'token has expired');
+    }
+    if (known.nbf !== undefined && known.nbf - LEEWAY_SECONDS > nowSeconds) {
+      throw new AuthError('NOT_YET_VALID', 'token is not valid yet');
+    }
+    return known.principal;
+  }
+
+  /** Signature and claims; the result is remembered (time is checked on every use). */
+  private verifyFully(token: string): Verified {
     const parts = token.split('.');
     if (parts.length !== 3) throw new AuthError('MALFORMED_TOKEN', 'token must have three parts');
     const [headerPart, claimsPart, signaturePart] = parts as [string, string, string];
@@ -101,13 +129,17 @@ export class JwtCodec {
     }
     const claims = claimsSchema.safeParse(decodeJson(claimsPart));
     if (!claims.success) throw new AuthError('INVALID_CLAIMS', 'token claims are invalid');
-    if (claims.data.exp + LEEWAY_SECONDS <= nowSeconds) {
-      throw new AuthError('EXPIRED', 'token has expired');
+    const verified: Verified = {
+      principal: { userId: claims.data.sub, role: claims.data.role },
+      exp: claims.data.exp,
+      nbf: claims.data.nbf,
+    };
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
     }
-    if (claims.data.nbf !== undefined && claims.data.nbf - LEEWAY_SECONDS > nowSeconds) {
-      throw new AuthError('NOT_YET_VALID', 'token is not valid yet');
-    }
-    return { userId: claims.data.sub, role: claims.data.role };
+    this.verified.set(token, verified);
+    return verified;
   }
 
   private signature(input: string): string {
