@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { authConfig, httpUpstreamConfig, redisConfig, serviceBaseConfig } from '@seckill/config';
+import {
+  authConfig,
+  httpUpstreamConfig,
+  redisConfig,
+  serviceBaseConfig,
+  milliseconds,
+} from '@seckill/config';
 
 export const SERVICE = 'gateway';
 
@@ -10,13 +16,6 @@ const burst = z.coerce
   .number({ message: 'must be a whole number of tokens' })
   .int('must be a whole number of tokens')
   .min(1, 'must be at least 1 token');
-
-const milliseconds = (min: number, fallback: number) =>
-  z.coerce
-    .number({ message: 'must be a number of milliseconds' })
-    .int('must be a whole number of milliseconds')
-    .min(min, `must be at least ${min} ms`)
-    .default(fallback);
 
 /** Every variable the gateway reads; validated before the DI container is built. */
 export const configSchema = z

@@ -5,16 +5,10 @@ import {
   kafkaConfig,
   redisConfig,
   serviceBaseConfig,
+  milliseconds,
 } from '@seckill/config';
 
 export const SERVICE = 'order-service';
-
-const milliseconds = (min: number, fallback: number) =>
-  z.coerce
-    .number({ message: 'must be a number of milliseconds' })
-    .int('must be a whole number of milliseconds')
-    .min(min, `must be at least ${min} ms`)
-    .default(fallback);
 
 /** Every variable order-service reads; validated before the DI container is built. */
 export const configSchema = z.object({

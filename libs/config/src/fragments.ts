@@ -10,6 +10,14 @@ const port = z.coerce
   .min(1, 'must be a port between 1 and 65535')
   .max(65535, 'must be a port between 1 and 65535');
 
+/** A duration variable in whole milliseconds, at least `min`, `fallback` when unset. */
+export const milliseconds = (min: number, fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(min, `must be at least ${min} ms`)
+    .default(fallback);
+
 const urlWithProtocols = (protocols: readonly string[], example: string) =>
   z.string({ message: `expected a URL like ${example}` }).refine((value) => {
     try {
