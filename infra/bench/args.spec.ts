@@ -1,13 +1,10 @@
 import {
   BENCH_DEFAULTS,
-  HOT_PATH_DEFAULTS,
   UsageError,
   isLoopback,
   parseBenchArgs,
   parseDuration,
-  parseLoadArgs,
   parseOptions,
-  rampPhases,
 } from './args';
 
 describe('parseDuration', () => {
@@ -50,87 +47,6 @@ describe('isLoopback', () => {
       expect(isLoopback(h)).toBe(true);
     for (const h of ['10.0.0.1', '192.168.1.1', 'example.com', '0.0.0.0', '128.0.0.1'])
       expect(isLoopback(h)).toBe(false);
-  });
-});
-
-describe('parseLoadArgs', () => {
-  it('shows help', () => {
-    for (const argv of [[], ['help'], ['-h'], ['hot-path', '--help']])
-      expect(parseLoadArgs(argv)).toEqual({ kind: 'help' });
-  });
-
-  it('uses the defaults', () => {
-    expect(parseLoadArgs(['hot-path'])).toEqual({ kind: 'hot-path', options: HOT_PATH_DEFAULTS });
-  });
-
-  it('reads every option', () => {
-    const cmd = parseLoadArgs([
-      'hot-path',
-      '--url',
-      'http://localhost:3100/',
-      '--stock=5',
-      '--users',
-      '50',
-      '--per-user-limit',
-      '2',
-      '--rate',
-      '3000',
-      '--connections',
-      '16',
-      '--steps',
-      '2',
-      '--duration',
-      '1m',
-      '--timeout',
-      '2s',
-    ]);
-    expect(cmd).toEqual({
-      kind: 'hot-path',
-      options: {
-        url: 'http://localhost:3100',
-        stock: 5,
-        users: 50,
-        perUserLimit: 2,
-        rate: 3000,
-        connections: 16,
-        steps: 2,
-        durationSec: 60,
-        timeoutSec: 2,
-      },
-    });
-  });
-
-  it('rejects bad input', () => {
-    expect(() => parseLoadArgs(['soak'])).toThrow(/unknown scenario "soak"/);
-    expect(() => parseLoadArgs(['hot-path', '--stock', '0'])).toThrow(/--stock must be in/);
-    expect(() => parseLoadArgs(['hot-path', '--stock', '1.5'])).toThrow(/takes an integer/);
-    expect(() => parseLoadArgs(['hot-path', '--per-user-limit', '101'])).toThrow(/\[1, 100\]/);
-    expect(() => parseLoadArgs(['hot-path', '--url', 'http://10.1.2.3:3000'])).toThrow(
-      /this machine/,
-    );
-    expect(() => parseLoadArgs(['hot-path', '--url', 'https://127.0.0.1'])).toThrow(/only http/);
-    expect(() => parseLoadArgs(['hot-path', '--url', 'nope'])).toThrow(/not a URL/);
-    expect(() => parseLoadArgs(['hot-path', '--steps', '10', '--duration', '5s'])).toThrow(
-      /at least 1 s/,
-    );
-    expect(() => parseLoadArgs(['hot-path', 'extra'])).toThrow(/unexpected argument/);
-  });
-});
-
-describe('rampPhases', () => {
-  it('grows connections and rate linearly to the peak', () => {
-    expect(rampPhases(64, 2000, 4, 20)).toEqual([
-      { name: 'ramp 1/4', connections: 16, rate: 500, durationSec: 5 },
-      { name: 'ramp 2/4', connections: 32, rate: 1000, durationSec: 5 },
-      { name: 'ramp 3/4', connections: 48, rate: 1500, durationSec: 5 },
-      { name: 'ramp 4/4', connections: 64, rate: 2000, durationSec: 5 },
-    ]);
-  });
-
-  it('keeps at least one connection and leaves the rate open when 0', () => {
-    const phases = rampPhases(2, 0, 4, 8);
-    expect(phases.map((p) => p.connections)).toEqual([1, 1, 2, 2]);
-    expect(phases.every((p) => p.rate === 0 && p.durationSec === 2)).toBe(true);
   });
 });
 

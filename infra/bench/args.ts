@@ -1,7 +1,6 @@
 /**
- * Argument parsing for `npm run load` and `npm run bench`, and the ramp of a load run. Pure.
+ * Argument parsing for `npm run bench`, and the command-line front door every CLI here shares. Pure.
  */
-import type { Phase } from './driver';
 
 export class UsageError extends Error {}
 
@@ -93,102 +92,6 @@ export function parseUrl(text: string): string {
 export function isLoopback(hostname: string): boolean {
   if (hostname === 'localhost' || hostname === '[::1]' || hostname === '::1') return true;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
-// ---------------------------------------------------------------------------------------------
-// npm run load -- hot-path
-
-export interface HotPathOptions {
-  readonly url: string;
-  readonly stock: number;
-  readonly users: number;
-  readonly perUserLimit: number;
-  /** Peak arrival-rate cap (req/s) of the last step; 0 = uncapped (the connections decide). */
-  readonly rate: number;
-  /** Peak connections (virtual users) of the last step. */
-  readonly connections: number;
-  readonly steps: number;
-  readonly durationSec: number;
-  readonly timeoutSec: number;
-}
-
-export const HOT_PATH_DEFAULTS: HotPathOptions = {
-  url: 'http://127.0.0.1:3000',
-  stock: 100,
-  users: 1000,
-  perUserLimit: 1,
-  rate: 0,
-  connections: 64,
-  steps: 4,
-  durationSec: 20,
-  timeoutSec: 10,
-};
-
-export type LoadCommand =
-  { readonly kind: 'help' } | { readonly kind: 'hot-path'; readonly options: HotPathOptions };
-
-export function parseLoadArgs(argv: readonly string[]): LoadCommand {
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help')
-    return { kind: 'help' };
-  const [scenario, ...rest] = argv;
-  if (scenario !== 'hot-path')
-    throw new UsageError(`unknown scenario "${scenario}" (known: hot-path)`);
-  const { values, positional } = parseOptions(rest, [
-    '--url',
-    '--stock',
-    '--users',
-    '--per-user-limit',
-    '--rate',
-    '--connections',
-    '--steps',
-    '--duration',
-    '--timeout',
-  ]);
-  if (positional.length) throw new UsageError(`unexpected argument: ${positional.join(' ')}`);
-  const d = HOT_PATH_DEFAULTS;
-  const get = (name: string, min: number, max: number, fallback: number): number =>
-    values.has(name) ? parseIntOption(name, values.get(name), min, max) : fallback;
-  const options: HotPathOptions = {
-    url: values.has('--url') ? parseUrl(values.get('--url') ?? '') : d.url,
-    stock: get('--stock', 1, 10_000_000, d.stock),
-    users: get('--users', 1, 1_000_000, d.users),
-    perUserLimit: get('--per-user-limit', 1, 100, d.perUserLimit),
-    rate: get('--rate', 0, 1_000_000, d.rate),
-    connections: get('--connections', 1, 10_000, d.connections),
-    steps: get('--steps', 1, 100, d.steps),
-    durationSec: values.has('--duration')
-      ? parseDuration(values.get('--duration') ?? '')
-      : d.durationSec,
-    timeoutSec: values.has('--timeout')
-      ? parseDuration(values.get('--timeout') ?? '')
-      : d.timeoutSec,
-  };
-  if (options.durationSec / options.steps < 1)
-    throw new UsageError(`each of the ${options.steps} steps needs at least 1 s; raise --duration`);
-  return { kind: 'hot-path', options };
-}
-
-/**
- * The ramp: `steps` equal-length phases whose connections and rate cap grow linearly to the peak
- * (step i of n gets i/n of it, at least 1 connection). k6: `ramping-arrival-rate` with one stage
- * per step (target = rate, or the VUs themselves when uncapped).
- */
-export function rampPhases(
-  peakConnections: number,
-  peakRate: number,
-  steps: number,
-  durationSec: number,
-): Phase[] {
-  const per = Math.max(1, Math.round(durationSec / steps));
-  return Array.from({ length: steps }, (_, k) => {
-    const f = (k + 1) / steps;
-    return {
-      name: `ramp ${k + 1}/${steps}`,
-      connections: Math.max(1, Math.round(peakConnections * f)),
-      rate: peakRate > 0 ? Math.max(1, Math.round(peakRate * f)) : 0,
-      durationSec: per,
-    };
-  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -45,7 +45,14 @@ export interface VegetaHost {
   run(
     cmd: string,
     args: readonly string[],
-    opts: { env?: NodeJS.ProcessEnv; logFile?: string; timeoutMs?: number; label?: string },
+    opts: {
+      env?: NodeJS.ProcessEnv;
+      logFile?: string;
+      timeoutMs?: number;
+      label?: string;
+      /** Print nothing (a quick look, not a step worth reporting). */
+      quiet?: boolean;
+    },
   ): Promise<{ stdout: string }>;
 }
 
@@ -53,7 +60,8 @@ export function realVegetaHost(log: Log): VegetaHost {
   return {
     exists: (file) => fs.existsSync(file),
     which,
-    run: (cmd, args, opts) => runCommand(cmd, args, { log, ...opts }),
+    run: (cmd, args, { quiet, ...opts }) =>
+      runCommand(cmd, args, { log: quiet ? () => undefined : log, ...opts }),
   };
 }
 
@@ -68,8 +76,7 @@ function findGo(host: VegetaHost): string | null {
 
 /**
  * The path of the pinned vegeta binary, installing it first when it is missing (or another
- * version). Installing prints progress (the command, then the elapsed time every few seconds);
- * it takes about half a minute on a cold Go cache.
+ * version). Installing prints progress (the command, then the elapsed time every few seconds).
  */
 export async function ensureVegeta(
   log: Log,
@@ -83,7 +90,7 @@ export async function ensureVegeta(
   if (host.exists(binary)) {
     // Without Go the build info cannot be read; a binary the project installed is trusted.
     if (!go) return binary;
-    const info = await host.run(go, ['version', '-m', binary], { label: `go version -m` });
+    const info = await host.run(go, ['version', '-m', binary], { quiet: true });
     const version = moduleVersionOf(info.stdout, VEGETA_MODULE);
     if (version === VEGETA_VERSION) return binary;
     log(`vegeta: ${binary} is ${version ?? 'not vegeta'}; installing ${VEGETA_VERSION}`);
@@ -101,7 +108,9 @@ export async function ensureVegeta(
   const binDir = vegetaBinDir(root);
   fs.mkdirSync(binDir, { recursive: true });
   const logFile = path.join(root, '.tools', 'vegeta-install.log');
-  log(`vegeta: installing ${VEGETA_MODULE}@${VEGETA_VERSION} into ${binDir} (once; ~30 s)`);
+  log(
+    `vegeta: installing ${VEGETA_MODULE}@${VEGETA_VERSION} into ${binDir} (once: Go downloads and builds it)`,
+  );
   const started = Date.now();
   try {
     await host.run(go, ['install', `${VEGETA_MODULE}@${VEGETA_VERSION}`], {

@@ -1,0 +1,23 @@
+/**
+ * The helpers load-tests borrows from the infra tooling project: the shop client, argument
+ * parsing, child processes started and stopped by pid, text tables, the vegeta installer.
+ * Nx forbids relative imports across projects, and infra has no npm alias; so every import of
+ * infra goes through this one file, where the exception is made once.
+ */
+/* eslint-disable @nx/enforce-module-boundaries */
+export {
+  UsageError,
+  lineLogger,
+  parseCommandLine,
+  parseDuration,
+  parseIntOption,
+  parseList,
+  parseOptions,
+  parseUrl,
+} from '../../infra/bench/args';
+export { type Child, startChild, stopAllChildren } from '../../infra/bench/children';
+export { ApiError, ShopApi, type Sale, mapLimit } from '../../infra/bench/shop-api';
+export { fmtMs, formatTable, percentileOfSorted } from '../../infra/bench/stats';
+export { repoRoot } from '../../infra/local/infra-paths';
+export { isPortOpen } from '../../infra/local/process';
+export { VEGETA_VERSION, ensureVegeta } from '../../infra/local/vegeta';

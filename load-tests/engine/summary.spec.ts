@@ -1,0 +1,57 @@
+import type { Counted, StageFigures } from './figures';
+import { describeStage, sheddingTable, stageTable } from './summary';
+import { burst, ramp, segmentsOf } from './stages';
+
+const none: Counted = { count: 0, latency: null };
+const lat = { p50: 1, p90: 2, p95: 3, p99: 4, max: 5, mean: 1 };
+
+function figures(over: Partial<StageFigures>): StageFigures {
+  return {
+    series: 'shop',
+    stage: 's',
+    kind: 'constant',
+    intended: 1000,
+    sent: 1000,
+    sentShare: 1,
+    plannedSec: 10,
+    intendedRate: 100,
+    sentRate: 100,
+    sendSpanSec: 10,
+    outcomes: { accepted: { count: 990, latency: lat }, rateLimited: { count: 10, latency: lat } },
+    groups: {
+      all: { count: 1000, latency: lat },
+      '5xx': none,
+      shed: { count: 10, latency: lat },
+      errors: none,
+    },
+    goodput: 99,
+    missingRetryAfter: 2,
+    timeouts: 0,
+    details: {},
+    ...over,
+  };
+}
+
+describe('the printed report', () => {
+  it('describes stages as planned', () => {
+    const b = burst('burst', 2000);
+    expect(describeStage(b, segmentsOf(b, {}), {})).toBe('burst: 2,000 requests at once');
+    const r = ramp('ramp', 500, 3000, 2);
+    expect(describeStage(r, segmentsOf(r, {}), {})).toBe(
+      'ramp: ramp 500 → 3,000 req/s over 2 s, as 2 steps of 1,125, 2,375 req/s (3,500 requests)',
+    );
+  });
+
+  it('shows only the outcome columns that occurred', () => {
+    const table = stageTable([figures({})]);
+    expect(table.split('\n')[0]).toMatch(
+      /^stage\s+asked\s+sent\s+sent\/s\s+202\s+429\s+202\/s\s+p50\s+p99$/,
+    );
+    expect(table).not.toContain('409');
+  });
+
+  it('overload: goodput and the excess, with Retry-After', () => {
+    const table = sheddingTable([figures({ stage: '10× capacity' })]);
+    expect(table.split('\n')[1]).toMatch(/^10× capacity\s+100\s+99\s+10\s+4\.00\s+0\s+2 of 10$/);
+  });
+});
