@@ -9,6 +9,7 @@
  *  6. figures (vegeta report), thresholds, the summary, `summary.json`, `results.json` and
  *     `plot.html` in `.cache/load/<run-id>/`.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -115,7 +116,7 @@ export async function runScenario(
   const targetsDir = path.join(dir, 'targets');
   fs.mkdirSync(dir, { recursive: true });
 
-  log(`${scenario.name}: run ${runId} against ${o.url}`);
+  log(`${scenario.name}: run ${runId} against ${o.url}, code ${gitCommit()}`);
   const vegeta = await ensureVegeta(log, { root });
   const report = vegetaReporter(vegeta);
   const api = new ShopApi(o.url);
@@ -406,6 +407,8 @@ export async function runScenario(
         ok,
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
+        // A figure names the code it measured: a run of a dirty tree is marked so.
+        commit: gitCommit(),
         options: o,
         vegeta: { binary: vegeta, version: VEGETA_VERSION },
         sale: { id: sale.id, stock: sale.stock, perUserLimit: sale.perUserLimit },
@@ -554,4 +557,15 @@ async function runSearch(
     steps,
     result,
   };
+}
+
+/** HEAD of the repository, with "-dirty" when the working tree has uncommitted changes. */
+function gitCommit(): string {
+  try {
+    const run = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+    const head = run('rev-parse', '--short=12', 'HEAD');
+    return run('status', '--porcelain', '--untracked-files=no') === '' ? head : `${head}-dirty`;
+  } catch {
+    return 'unknown';
+  }
 }
