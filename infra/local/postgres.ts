@@ -27,6 +27,7 @@ import {
   pidFilePath,
   removePidFile,
   runCommand,
+  lowerPriority,
   spawnDetached,
   stopPids,
   tailLines,
@@ -360,6 +361,8 @@ export async function startPostgres(layout: InfraLayout, log: Log): Promise<Post
       },
     },
   );
+  // Only the saga and the read model use PostgreSQL; admission never does (Redis, Kafka).
+  lowerPriority(pid);
   writePidFile(paths.pidFile, pidRecord(pid, paths));
   return { pid, reused: false, paths };
 }

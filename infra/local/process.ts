@@ -5,6 +5,7 @@
  */
 import { spawn, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { type Log, formatElapsed, sleep, withHeartbeat } from './progress';
@@ -191,6 +192,23 @@ export function spawnDetached(
 // ---------------------------------------------------------------------------------------------
 
 /** True when a process with this pid exists and is not a zombie. */
+/**
+ * Runs `pid` in the background of the CPU (nice 10): what serves only the saga (its consumers,
+ * their PostgreSQL) yields to what answers buyers (gateway, order-service, Redis, Kafka) on a
+ * saturated machine, so a spike becomes lag instead of slow answers (ADR 0006). Children forked
+ * afterwards (PostgreSQL's backends) inherit it. Raising one's own child's niceness is always
+ * allowed on Linux; if it fails anyway, the process runs at normal priority.
+ */
+export function lowerPriority(pid: number): void {
+  try {
+    os.setPriority(pid, BACKGROUND_NICENESS);
+  } catch {
+    // normal priority, see above
+  }
+}
+
+const BACKGROUND_NICENESS = 10;
+
 export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {

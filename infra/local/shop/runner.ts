@@ -5,11 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { type BrokerCount, type InfraLayout } from '../infra-paths';
 import { type Log, formatElapsed, sleep } from '../progress';
-import { isAlive, removePidFile, writePidFile } from '../process';
+import { isAlive, lowerPriority, removePidFile, writePidFile } from '../process';
 import { type InfraEndpoints, type ServiceSpec, serviceEnv } from '../services';
 import { readiness } from './health';
 import { renderLogLine } from './log-format';
@@ -108,18 +107,6 @@ export function startService(
       resolve({ spec, pid, reused: false, exitInfo: () => exit });
     });
   });
-}
-
-/** nice 10 for the saga's consumers (ServiceSpec.priority); a refusal only costs the priority. */
-const BACKGROUND_NICENESS = 10;
-
-function lowerPriority(pid: number): void {
-  try {
-    os.setPriority(pid, BACKGROUND_NICENESS);
-  } catch {
-    // Lowering one's own child's priority is always allowed on Linux; if it fails anyway, the
-    // service simply runs at normal priority.
-  }
 }
 
 /** How a process ended, in words: "exited with code 78 (bad configuration)". */
