@@ -63,6 +63,7 @@ function envOf(name: ServiceName, overrides: Record<string, string> = {}): Recor
     // not turn that into OUTCOME_UNKNOWN (it is for a dead order-service, which they also test).
     env.PURCHASE_DEADLINE_MS = '5000';
     env.PURCHASE_ANSWER_GRACE_MS = '5000';
+    env.SHED_EVENT_LOOP_LAG_MS = '5000';
     env.ORDER_SERVICE_URL = `http://127.0.0.1:${port('order-service')}`;
     env.NOTIFICATION_SERVICE_URL = `http://127.0.0.1:${port('notification-service')}`;
   }

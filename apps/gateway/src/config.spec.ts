@@ -32,6 +32,7 @@ describe('gateway configuration', () => {
       UPSTREAM_MAX_WAITING: 2000,
       PURCHASE_DEADLINE_MS: 1000,
       PURCHASE_ANSWER_GRACE_MS: 1000,
+      SHED_EVENT_LOOP_LAG_MS: 200,
       NOTIFICATION_SERVICE_URL: 'http://127.0.0.1:3005',
     });
   });

@@ -69,6 +69,12 @@ export const configSchema = z
      * says OUTCOME_UNKNOWN: an admission decided just before the deadline is still answered.
      */
     PURCHASE_ANSWER_GRACE_MS: milliseconds(10, 1000),
+    /**
+     * While the event loop runs this much later than it should, purchases are shed at the door
+     * (503 OVERLOADED): the crowd is queueing in sockets, where no deadline sees it, and a buyer
+     * whose client gives up before the answer cannot know what happened.
+     */
+    SHED_EVENT_LOOP_LAG_MS: milliseconds(10, 200),
     /** POST /api/auth/dev-token signs tokens for anyone: for local runs and load tests only. */
     DEV_TOKEN_ENABLED: z.stringbool({ error: 'must be true or false' }).default(false),
     /**

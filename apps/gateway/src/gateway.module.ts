@@ -6,6 +6,7 @@ import { GatewayConfig } from './config';
 import { AdmittedPurchases } from './admitted-purchases';
 import { DevTokenController } from './dev-token.controller';
 import { DocsController } from './docs.controller';
+import { EventLoopLag } from './event-loop-lag';
 import { JsonBodiesOnly } from './json-bodies';
 import { NotificationServiceClient } from './notification-service.client';
 import { NotificationsController } from './notifications.controller';
@@ -44,6 +45,7 @@ export class GatewayModule {
         SoldOutSales,
         ShedAnswers,
         AdmittedPurchases,
+        { provide: EventLoopLag, useFactory: () => new EventLoopLag() },
         PurchaseFrontDoor,
         {
           provide: StockChannelListener,

@@ -1,13 +1,16 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { unverifiedSubject } from '@seckill/auth';
 import { HotPathHeader, idempotencyKeyHeader } from '@seckill/contracts';
 import { AdmittedPurchases } from './admitted-purchases';
+import type { GatewayConfig } from './config';
+import { EventLoopLag } from './event-loop-lag';
 import { OrderServiceClient } from './order-service.client';
 import { ShedAnswers } from './shed-answers';
 import { SoldOutSales } from './sold-out';
+import { GATEWAY_CONFIG } from './tokens';
 
 /** `POST /api/sales/:saleId/orders`, the purchase route, with the sale id (query ignored). */
 const PURCHASE = /^\/api\/sales\/([A-Za-z0-9_-]{1,128})\/orders(?:\?.*)?$/;
@@ -21,7 +24,8 @@ const PURCHASE = /^\/api\/sales\/([A-Za-z0-9_-]{1,128})\/orders(?:\?.*)?$/;
  *   settling an earlier purchase, and goes on to get its 202 (one Redis lookup, keyed requests
  *   of sold-out sales only);
  * - when the concurrency limit to order-service is saturated (every slot taken, the wait queue
- *   full), the request is answered 503 OVERLOADED at once.
+ *   full), or the event loop runs later than SHED_EVENT_LOOP_LAG_MS (the crowd is queueing where
+ *   no deadline sees it), the request is answered 503 OVERLOADED at once.
  * Everything else continues through the pipeline to ShopController.
  */
 @Injectable()
@@ -32,6 +36,8 @@ export class PurchaseFrontDoor implements OnModuleInit {
     private readonly orderService: OrderServiceClient,
     private readonly answers: ShedAnswers,
     private readonly admitted: AdmittedPurchases,
+    private readonly lag: EventLoopLag,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   onModuleInit(): void {
@@ -40,7 +46,8 @@ export class PurchaseFrontDoor implements OnModuleInit {
       .addHook('onRequest', (request, reply, done) => this.screen(request, reply, done));
   }
 
-  private screen(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  /** The hook: answers the request itself, or calls `done` to let it through. */
+  screen(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     if (request.method !== 'POST') return done();
     const saleId = PURCHASE.exec(request.url)?.[1];
     if (saleId === undefined) return done();
@@ -50,6 +57,10 @@ export class PurchaseFrontDoor implements OnModuleInit {
     }
     if (this.orderService.limiter.saturated) {
       void this.answers.overloaded(request, reply, 'concurrency');
+      return;
+    }
+    if (this.lag.currentMs > this.config.SHED_EVENT_LOOP_LAG_MS) {
+      void this.answers.overloaded(request, reply, 'event_loop');
       return;
     }
     done();

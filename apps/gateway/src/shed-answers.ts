@@ -48,11 +48,11 @@ export class ShedAnswers {
     );
   }
 
-  /** Nothing was admitted: the concurrency limit, or the deadline, came first. */
+  /** Nothing was admitted: the concurrency limit, the deadline or the loop's lag came first. */
   overloaded(
     request: Request,
     reply: FastifyReply,
-    reason: 'concurrency' | 'deadline',
+    reason: 'concurrency' | 'deadline' | 'event_loop',
   ): FastifyReply {
     this.shed.inc({ reason: `overloaded_${reason}` });
     return sendProblem(
