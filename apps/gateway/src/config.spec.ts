@@ -72,6 +72,15 @@ describe('gateway configuration', () => {
     ).toMatch(/^UPSTREAM_CONNECTIONS must be at least UPSTREAM_MAX_IN_FLIGHT/);
   });
 
+  it('refuses a negative or fractional count with the variable named', () => {
+    expect(problemsOf({ ...required, UPSTREAM_MAX_WAITING: '-1' })[0]).toMatch(
+      /^UPSTREAM_MAX_WAITING must be at least 0/,
+    );
+    expect(problemsOf({ ...required, UPSTREAM_MAX_IN_FLIGHT: '2.5' })[0]).toMatch(
+      /^UPSTREAM_MAX_IN_FLIGHT must be a whole number of requests/,
+    );
+  });
+
   it('needs a JWT secret of at least 32 characters', () => {
     expect(problemsOf({ ...required, JWT_SECRET: 'short' })[0]).toMatch(/^JWT_SECRET must be/);
   });

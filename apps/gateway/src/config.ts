@@ -4,6 +4,7 @@ import {
   httpUpstreamConfig,
   redisConfig,
   serviceBaseConfig,
+  count,
   milliseconds,
 } from '@seckill/config';
 
@@ -32,33 +33,16 @@ export const configSchema = z
       'NOTIFICATION_SERVICE_URL',
     ).NOTIFICATION_SERVICE_URL.default('http://127.0.0.1:3005'),
     /** Whole deadline of one forwarded request: waiting for a socket, connecting, the answer. */
-    UPSTREAM_TIMEOUT_MS: z.coerce
-      .number({ message: 'must be a number of milliseconds' })
-      .int()
-      .min(50, 'must be at least 50 ms')
-      .default(2000),
+    UPSTREAM_TIMEOUT_MS: milliseconds(50, 2000),
     /** Keep-alive sockets to order-service; at least UPSTREAM_MAX_IN_FLIGHT. */
-    UPSTREAM_CONNECTIONS: z.coerce
-      .number({ message: 'must be a number of connections' })
-      .int()
-      .min(1, 'must be at least 1')
-      .max(1024, 'must be at most 1024')
-      .default(128),
+    UPSTREAM_CONNECTIONS: count('connections', 1, 128, 1024),
     /**
      * Purchases in flight to order-service at most (the concurrency limit); more wait briefly
      * for a slot or are answered 503 OVERLOADED. Sized from measurement (docs/benchmarks.md).
      */
-    UPSTREAM_MAX_IN_FLIGHT: z.coerce
-      .number({ message: 'must be a number of requests' })
-      .int()
-      .min(1, 'must be at least 1')
-      .default(128),
+    UPSTREAM_MAX_IN_FLIGHT: count('requests', 1, 128),
     /** Purchases waiting for an in-flight slot at most; beyond it they are shed at once. */
-    UPSTREAM_MAX_WAITING: z.coerce
-      .number({ message: 'must be a number of requests' })
-      .int()
-      .min(0, 'must be 0 or more')
-      .default(2000),
+    UPSTREAM_MAX_WAITING: count('requests', 0, 2000),
     /**
      * A purchase's whole budget from arrival: waiting for a slot, order-service's admission and
      * its answer. order-service admits nothing after it (it travels as x-seckill-deadline).

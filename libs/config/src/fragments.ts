@@ -18,6 +18,15 @@ export const milliseconds = (min: number, fallback: number) =>
     .min(min, `must be at least ${min} ms`)
     .default(fallback);
 
+/** A whole number of `unit` (connections, requests, …), at least `min`, `fallback` when unset. */
+export const count = (unit: string, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ message: `must be a number of ${unit}` })
+    .int(`must be a whole number of ${unit}`)
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
 const urlWithProtocols = (protocols: readonly string[], example: string) =>
   z.string({ message: `expected a URL like ${example}` }).refine((value) => {
     try {
@@ -50,11 +59,7 @@ export const serviceBaseConfig = {
    * connects at once, and a dropped SYN is retried after a whole second; the kernel caps this
    * at net.core.somaxconn (4096 on Debian 12).
    */
-  HTTP_LISTEN_BACKLOG: z.coerce
-    .number({ message: 'must be a number of connections' })
-    .int()
-    .min(1, 'must be at least 1')
-    .default(4096),
+  HTTP_LISTEN_BACKLOG: count('connections', 1, 4096),
 };
 
 export const databaseConfig = {
