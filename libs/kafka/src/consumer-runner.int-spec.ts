@@ -200,6 +200,60 @@ describe('KafkaConsumerRunner on the real broker', () => {
     expect(store.inbox.size).toBe(10);
   });
 
+  it('applies the events of several partitions in a shared transaction and commits every partition', async () => {
+    const partitions = 6;
+    const wide = uniqueName('it.order.created.wide') as TopicName;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: wide, numPartitions: partitions, replicationFactor: 1 }],
+    });
+    createdTopics.push(wide);
+    const WideOrderCreated = defineEvent({ ...OrderCreatedV1, topic: wide }) as TestDefinition;
+    registry = new EventRegistry([WideOrderCreated]);
+    const groupId = uniqueName('it-wide');
+    const store = new InMemoryConsumerStore();
+    const handled: string[] = [];
+    // One event on each partition, all there before the consumer joins: one fetch brings them.
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: wide,
+      messages: Array.from({ length: partitions }, (_, p) => ({
+        partition: p,
+        key: `k-${p}`,
+        value: JSON.stringify(order(`o-wide-${p}`)),
+      })),
+    });
+    await producer.disconnect();
+    const runner = new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('it'), {
+      groupId,
+      registry,
+      deadLetterTopic,
+      retryDelaysMs: RETRY_DELAYS_MS,
+      store,
+      handlers: [
+        {
+          event: WideOrderCreated,
+          handle: async (event: TestEvent) => void handled.push(event.payload.orderId),
+        },
+      ],
+    });
+    createdTopics.push(...runner.retryTopics);
+    runners.push(runner);
+    await runner.start();
+    await waitFor(async () => {
+      const offsets = await admin.fetchOffsets({ groupId, topics: [wide] });
+      return (offsets[0]?.partitions ?? []).filter((p) => p.offset === '1').length === partitions;
+    }, 'every partition to commit its one offset');
+    await stop(runner);
+    expect([...handled].sort()).toEqual(
+      Array.from({ length: partitions }, (_, p) => `o-wide-${p}`).sort(),
+    );
+    expect(store.inbox.size).toBe(partitions);
+    // One partition at a time would have taken one transaction each.
+    expect(store.transactions).toBeLessThan(partitions);
+  });
+
   it('retries a retriable failure through the group retry topic, and the event then succeeds', async () => {
     const groupId = uniqueName('it-retry');
     const metrics = new MetricsRegistry('it');

@@ -16,6 +16,7 @@ import { BackoffPolicy, DEFAULT_BACKOFF, NonRetriableError } from './errors';
 import { ConsumerStore, EventOrigin, Outbox, OutboxEntry } from './consumer-store';
 import { provisionTopics } from './provisioning';
 import { EventPublisher, HEADER, OutgoingRecord, toRecord } from './publisher';
+import { Coalescer } from './coalescer';
 import { bucketCapacity, Clock, PausedPartitions, TokenBucket } from './rate-limit';
 import { retryRecord, retryStateOf, withoutRetryHeaders } from './retry';
 
@@ -51,6 +52,8 @@ export interface IntegrationEventHandler<
 
 /** Events per database transaction unless configured otherwise. */
 export const DEFAULT_MAX_BATCH_EVENTS = 100;
+/** Partitions handled at once by one runner; their chunks share a transaction (see below). */
+export const DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 12;
 /** The source document's database capacity: 1 000 writes a second. */
 export const DEFAULT_MAX_EVENTS_PER_SECOND = 1000;
 /**
@@ -58,6 +61,11 @@ export const DEFAULT_MAX_EVENTS_PER_SECOND = 1000;
  * how late a paused partition resumes and how long a stopping consumer takes to leave.
  */
 const FETCH_WAIT_MS = 200;
+/**
+ * A fetch answers once this much is there (or after FETCH_WAIT_MS): a quiet topic's events
+ * arrive a few per fetch, not one per fetch and so one transaction each (about 50 events).
+ */
+const FETCH_MIN_BYTES = 32 * 1024;
 
 export interface ConsumerRunnerOptions {
   readonly groupId: string;
@@ -75,8 +83,18 @@ export interface ConsumerRunnerOptions {
   readonly fromBeginning?: boolean;
   /** Defaults to the catalogue's dead-letter topic; tests use their own. */
   readonly deadLetterTopic?: string;
-  /** Events of one partition handled in one database transaction (default 100). */
+  /**
+   * Events in one database transaction (default 100): a partition's chunk is at most this many,
+   * and the chunks of partitions handled at once share a transaction up to this many together.
+   */
   readonly maxBatchEvents?: number;
+  /**
+   * Partitions handled at once (default 12, the shop's partitions per topic). Order within a
+   * partition is kept; what several partitions have at the same time is applied in one
+   * transaction and committed in one offset commit, so a quiet topic spread over many partitions
+   * (one event each) costs one transaction per fetch, not one per event.
+   */
+  readonly partitionsConsumedConcurrently?: number;
   /**
    * Wait before each retry of a failed event, through the group's retry topic of that delay
    * (`retryTopic` in libs/contracts); default 1 s, 5 s, 30 s. After the last, the event is
@@ -139,6 +157,14 @@ type Item =
 
 type EventItem = Extract<Item, { kind: 'event' }>;
 
+/** A partition's offset to commit, and the payload whose consumer group commits it. */
+interface OffsetToCommit {
+  readonly payload: EachBatchPayload;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
 /** Where a partition stops for now, and for how long. */
 interface Halt {
   readonly offset: string;
@@ -153,6 +179,16 @@ class HandlerFailure extends Error {
     readonly index: number,
   ) {
     super(describe(error));
+  }
+}
+
+/** A handler of a shared transaction threw: which chunk it was in, so that chunk knows. */
+class SharedTransactionFailure extends Error {
+  constructor(
+    readonly failure: HandlerFailure,
+    readonly chunk: readonly EventItem[],
+  ) {
+    super(failure.message);
   }
 }
 
@@ -191,6 +227,11 @@ export class KafkaConsumerRunner {
   private readonly retries;
   private readonly lag;
   private readonly pauses;
+  private readonly groupSizes;
+  /** The chunks of partitions handled at once, applied in one transaction. */
+  private readonly transactions: Coalescer<readonly EventItem[], Array<'processed' | 'duplicate'>>;
+  /** Their offsets, in one commit request. */
+  private readonly commits: Coalescer<OffsetToCommit, void>;
   private stopping = false;
 
   constructor(
@@ -240,6 +281,7 @@ export class KafkaConsumerRunner {
       sessionTimeout: 10000,
       heartbeatInterval: 3000,
       maxWaitTimeInMs: FETCH_WAIT_MS,
+      minBytes: FETCH_MIN_BYTES,
       retry: { retries: 10 },
     });
     this.paused = new PausedPartitions(this.consumer, (error, topic, partition) =>
@@ -277,6 +319,19 @@ export class KafkaConsumerRunner {
       'Partitions paused, by reason (rate_limit, yield, retry_not_due, unavailable)',
       ['group', 'reason'],
     );
+    this.groupSizes = metrics.histogram(
+      'seckill_consumer_transaction_events',
+      'Events per consumer transaction (the chunks of the partitions handled at once)',
+      ['group'],
+      [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    );
+    this.transactions = new Coalescer((chunks) => this.applyChunksTogether(chunks), {
+      weight: (chunk) => chunk.length,
+      maxWeight: this.maxBatchEvents,
+    });
+    this.commits = new Coalescer((offsets) => this.commitTogether(offsets), {
+      maxWeight: Infinity,
+    });
   }
 
   /** The event topics the handlers consume. */
@@ -301,7 +356,12 @@ export class KafkaConsumerRunner {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: Math.max(
+        1,
+        Math.floor(
+          this.options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+        ),
+      ),
       eachBatch: (payload) => this.processBatch(payload),
     });
     this.logger.info(
@@ -438,16 +498,29 @@ export class KafkaConsumerRunner {
     next: string,
   ): Promise<void> {
     try {
-      // Straight to the group coordinator: consumer.commitOffsets() is silently skipped once a
-      // stop has begun, and the chunk in hand at SIGTERM must still be committed.
-      await payload.commitOffsetsIfNecessary({
-        topics: [{ topic, partitions: [{ partition, offset: next }] }],
-      });
+      await this.commits.add({ payload, topic, partition, offset: next });
     } catch (error) {
       // Lost the partition in a rebalance: its new owner reprocesses from the last commit,
       // and the inbox makes that harmless.
       this.logger.warn({ err: error, topic, partition, offset: next }, 'offset commit failed');
     }
+  }
+
+  /** The offsets of partitions handled at once, in one request to the group coordinator. */
+  private async commitTogether(offsets: readonly OffsetToCommit[]): Promise<void[]> {
+    const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+    for (const { topic, partition, offset } of offsets) {
+      const partitions = byTopic.get(topic) ?? [];
+      partitions.push({ partition, offset });
+      byTopic.set(topic, partitions);
+    }
+    // Straight to the group coordinator: consumer.commitOffsets() is silently skipped once a
+    // stop has begun, and the chunk in hand at SIGTERM must still be committed. Every payload of
+    // this consumer commits through the same group, so the first one serves them all.
+    await (offsets[0] as OffsetToCommit).payload.commitOffsetsIfNecessary({
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+    return offsets.map(() => undefined);
   }
 
   /** Exponential, half-jittered: a database outage is retried calmly, never in a tight loop. */
@@ -485,22 +558,30 @@ export class KafkaConsumerRunner {
 
     let done = items.length;
     let together = false;
-    if (events.length > 1) {
+    if (events.length > 0) {
       try {
-        const results = await this.applyInTransaction(events.map((e) => e.item));
+        const results = await this.transactions.add(events.map((e) => e.item));
         results.forEach((result, k) => {
           outcomes[(events[k] as { n: number }).n] = { result };
         });
         together = true;
       } catch (error) {
-        // One transaction for the chunk failed: each event runs alone, so only the failing one
-        // takes the failure path. The failing event is run once more as well; for a deadlock or
-        // serialization failure caused by the batch that is the quick in-process retry (there is
-        // no other: any further attempt waits on a retry topic, not in this loop).
-        this.logger.info(
-          { err: error, topic, partition, events: events.length },
-          'chunk transaction failed; handling its events one by one',
-        );
+        const only = events.length === 1 ? (events[0] as { item: EventItem; n: number }) : null;
+        if (only && error instanceof SharedTransactionFailure && error.chunk.includes(only.item)) {
+          // The chunk's only event failed: that was its attempt, it is not run again.
+          outcomes[only.n] = this.failureOf(only.item, error.failure.error);
+          together = true;
+        } else {
+          // The shared transaction failed: each event of the chunk runs alone, so only the
+          // failing one takes the failure path (the other partitions' chunks do the same). The
+          // failing event is run once more as well; for a deadlock or serialization failure
+          // caused by the batch that is the quick in-process retry (there is no other: any
+          // further attempt waits on a retry topic, not in this loop).
+          this.logger.info(
+            { err: error, topic, partition, events: events.length },
+            'shared transaction failed; handling the chunk event by event',
+          );
+        }
       }
     }
     if (!together) {
@@ -603,6 +684,28 @@ export class KafkaConsumerRunner {
         now: this.clock(),
       }),
     };
+  }
+
+  /** Several partitions' chunks in one transaction; each chunk gets its own results back. */
+  private async applyChunksTogether(
+    chunks: readonly (readonly EventItem[])[],
+  ): Promise<Array<Array<'processed' | 'duplicate'>>> {
+    let results: Array<'processed' | 'duplicate'>;
+    try {
+      results = await this.applyInTransaction(chunks.flat());
+    } catch (error) {
+      if (!(error instanceof HandlerFailure)) throw error;
+      let first = 0;
+      const chunk = chunks.find((c) => (first += c.length) > error.index) ?? [];
+      throw new SharedTransactionFailure(error, chunk);
+    }
+    this.groupSizes.observe({ group: this.options.groupId }, results.length);
+    let from = 0;
+    return chunks.map((chunk) => {
+      const own = results.slice(from, from + chunk.length);
+      from += chunk.length;
+      return own;
+    });
   }
 
   /** Inbox rows, effects and follow-up events of `items` in one transaction. */
