@@ -14,13 +14,6 @@ const milliseconds = z.coerce
   .int('must be a whole number of milliseconds')
   .min(0, 'must be 0 or more milliseconds');
 
-/**
- * The longest one reservation may spend in the provider, all in-handler attempts included. The
- * calls run inside the consumer's database transaction (30 s timeout), so they must stay well
- * below it.
- */
-export const MAX_CAPTURE_BUDGET_MS = 10_000;
-
 /** Every variable payment-service reads; validated before the DI container is built. */
 export const configSchema = z
   .object({
@@ -35,38 +28,44 @@ export const configSchema = z
     PAYMENT_TIMEOUT_RATE: rate('timeout').default(0.02),
     /** How long a call that times out hangs before the caller gives up on it. */
     PAYMENT_TIMEOUT_MS: milliseconds.default(500),
-    /** Provider calls per event before the failure goes back to the consumer runner's retries. */
+    /**
+     * Provider calls per take-up of an intent before it waits a backoff (1 s, doubling, up to
+     * 60 s) and is taken up again.
+     */
     PAYMENT_CAPTURE_ATTEMPTS: z.coerce
       .number({ message: 'must be a number of attempts' })
       .int('must be a whole number of attempts')
       .min(1, 'must be between 1 and 10 attempts')
       .max(10, 'must be between 1 and 10 attempts')
       .default(3),
-    /** First backoff between in-handler attempts (exponential, full jitter). */
+    /** First backoff between those calls (exponential, full jitter). */
     PAYMENT_RETRY_DELAY_MS: milliseconds.default(100),
+    /** Provider captures in flight at once (the capturer's concurrency). */
+    PAYMENT_MAX_CONCURRENT_CAPTURES: z.coerce
+      .number({ message: 'must be a number of captures' })
+      .int('must be a whole number of captures')
+      .min(1, 'must be between 1 and 1000 captures')
+      .max(1000, 'must be between 1 and 1000 captures')
+      .default(64),
     /**
-     * Events per consumer transaction. Provider calls run inside it, so a chunk holds its
-     * transaction for about this many provider latencies: kept small.
+     * How long a capturer owns an intent it took up; after it (the capturer died) any capturer
+     * takes the intent up again and asks the provider what became of it.
      */
-    PAYMENT_BATCH_EVENTS: z.coerce
-      .number({ message: 'must be a number of events' })
-      .int('must be a whole number of events')
-      .min(1, 'must be between 1 and 100 events')
-      .max(100, 'must be between 1 and 100 events')
-      .default(10),
+    PAYMENT_CAPTURE_LEASE_MS: milliseconds.default(5000),
   })
   .refine((c) => c.PAYMENT_FAILURE_RATE + c.PAYMENT_TIMEOUT_RATE <= 1, {
     message: 'plus PAYMENT_FAILURE_RATE must not exceed 1',
     path: ['PAYMENT_TIMEOUT_RATE'],
   })
-  .refine((c) => captureBudgetMs(c) <= MAX_CAPTURE_BUDGET_MS, {
-    message: `x (PAYMENT_LATENCY_MS + PAYMENT_TIMEOUT_MS) plus the backoffs must stay within ${MAX_CAPTURE_BUDGET_MS} ms (the calls run inside a database transaction)`,
-    path: ['PAYMENT_CAPTURE_ATTEMPTS'],
+  .refine((c) => c.PAYMENT_CAPTURE_LEASE_MS > captureBudgetMs(c), {
+    message:
+      'must be longer than one take-up of an intent: PAYMENT_CAPTURE_ATTEMPTS x (PAYMENT_LATENCY_MS + PAYMENT_TIMEOUT_MS) plus the backoffs',
+    path: ['PAYMENT_CAPTURE_LEASE_MS'],
   });
 
 export type PaymentServiceConfig = z.infer<typeof configSchema>;
 
-/** The worst case of one reservation's provider calls: every attempt times out. */
+/** The worst case of one take-up's provider calls: every attempt times out. */
 export function captureBudgetMs(c: {
   PAYMENT_LATENCY_MS: number;
   PAYMENT_TIMEOUT_MS: number;

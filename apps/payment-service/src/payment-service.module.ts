@@ -27,8 +27,6 @@ export class PaymentServiceModule {
           groupId: SERVICE,
           maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
           retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
-          // The provider call runs inside the transaction: small chunks keep it short.
-          maxBatchEvents: config.PAYMENT_BATCH_EVENTS,
           handlers: [
             InventoryReservedIntegrationEventHandler,
             OrderCancelledIntegrationEventHandler,

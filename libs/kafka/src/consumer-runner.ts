@@ -798,16 +798,28 @@ function collectInto(entries: OutboxEntry[]): Outbox {
       definition: EventDefinition<TType, TPayload>,
       payload: TPayload,
     ): EventEnvelope<TType, TPayload> {
-      const event = createEvent(definition, payload);
-      const record = toRecord(definition, event);
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(record.headers ?? {})) {
-        if (typeof value === 'string') headers[name] = value;
-      }
-      entries.push({ topic: definition.topic, event, headers });
-      return event;
+      const entry = outboxEntry(definition, payload);
+      entries.push(entry);
+      return entry.event as EventEnvelope<TType, TPayload>;
     },
   };
+}
+
+/**
+ * A new event as an outbox row: the envelope and the headers it will be published with. For
+ * writers outside a handler (a handler uses `scope.outbox`), with `ConsumerStore.appendOutbox`.
+ */
+export function outboxEntry<TType extends string, TPayload>(
+  definition: EventDefinition<TType, TPayload>,
+  payload: TPayload,
+): OutboxEntry {
+  const event = createEvent(definition, payload);
+  const record = toRecord(definition, event);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record.headers ?? {})) {
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return { topic: definition.topic, event, headers };
 }
 
 function describe(error: unknown): string {

@@ -2,6 +2,7 @@ export * from './client';
 export * from './errors';
 export * from './publisher';
 export * from './provisioning';
+export * from './coalescer';
 export * from './consumer-runner';
 export * from './consumer-store';
 export * from './in-memory-consumer-store';

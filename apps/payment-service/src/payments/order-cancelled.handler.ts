@@ -7,9 +7,10 @@ import { SimulatedPaymentProvider } from './simulated-payment-provider';
 
 /**
  * `order.cancelled` → remember the cancellation, and refund the order's payment if it was
- * captured (CAPTURED → REFUNDED once, `payment.refunded`). Together with the check in
- * `InventoryReservedIntegrationEventHandler`, under the same per-order lock, a cancelled order
- * never keeps a payment, whichever of the two events arrives first.
+ * captured (the provider's refund, idempotent by key; then CAPTURED → REFUNDED once,
+ * `payment.refunded`). A payment still PENDING is left to the capturer, which sees the
+ * cancellation when it records the result (under the same lock) and refunds at once. So a
+ * cancelled order never keeps a payment, whichever comes first.
  */
 @Injectable()
 export class OrderCancelledIntegrationEventHandler implements IntegrationEventHandler<
@@ -34,22 +35,30 @@ export class OrderCancelledIntegrationEventHandler implements IntegrationEventHa
     await lockOrder(tx, orderId);
     await tx.cancelledOrder.createMany({ data: [{ orderId, reason }], skipDuplicates: true });
 
-    const refunded = await this.provider.refund(tx, orderId, `order cancelled: ${reason}`);
-    if (!refunded) {
+    const captured = await tx.payment.findFirst({ where: { orderId, status: 'CAPTURED' } });
+    if (!captured) {
       this.logger.debug({ eventId: event.eventId, orderId, reason }, 'cancellation recorded');
       return;
     }
+    // Rare (a cancellation after the capture), so the provider call may stay in the transaction:
+    // if the transaction fails, the redelivery asks again and the provider answers the same.
+    await this.provider.refund(orderId);
+    const refundReason = `order cancelled: ${reason}`;
+    await tx.payment.update({
+      where: { orderId },
+      data: { status: 'REFUNDED', reason: refundReason, refundedAt: new Date() },
+    });
     outbox.add(PaymentRefundedV1, {
       orderId,
-      saleId: refunded.saleId,
-      userId: refunded.userId,
-      quantity: refunded.quantity,
-      paymentId: refunded.paymentId,
-      amountCents: refunded.amountCents,
-      reason: `order cancelled: ${reason}`,
+      saleId: captured.saleId,
+      userId: captured.userId,
+      quantity: captured.quantity,
+      paymentId: captured.paymentId,
+      amountCents: captured.amountCents,
+      reason: refundReason,
     });
     this.logger.info(
-      { eventId: event.eventId, orderId, paymentId: refunded.paymentId, reason },
+      { eventId: event.eventId, orderId, paymentId: captured.paymentId, reason },
       'payment of a cancelled order refunded',
     );
   }

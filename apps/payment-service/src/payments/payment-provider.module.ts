@@ -1,9 +1,14 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { PaymentServiceConfig } from '../config';
+import { PaymentDatabase } from '../database';
 import { CaptureRetryPolicy } from './capture-with-retries';
+import { CapturerSettings, PaymentCapturer } from './payment-capturer';
 import { SimulatedPaymentProvider } from './simulated-payment-provider';
 
-/** The provider and its retry policy, global so the consumer module's handlers get them. */
+/**
+ * The provider, its retry policy and the capturer that calls it, global so the consumer module's
+ * handlers get the provider.
+ */
 @Global()
 @Module({})
 export class PaymentProviderModule {
@@ -13,12 +18,15 @@ export class PaymentProviderModule {
       providers: [
         {
           provide: SimulatedPaymentProvider,
-          useValue: new SimulatedPaymentProvider({
-            latencyMs: config.PAYMENT_LATENCY_MS,
-            failureRate: config.PAYMENT_FAILURE_RATE,
-            timeoutRate: config.PAYMENT_TIMEOUT_RATE,
-            timeoutMs: config.PAYMENT_TIMEOUT_MS,
-          }),
+          inject: [PaymentDatabase],
+          // The ledger shares the database server, not the transactions: see the provider.
+          useFactory: (db: PaymentDatabase) =>
+            new SimulatedPaymentProvider(db, {
+              latencyMs: config.PAYMENT_LATENCY_MS,
+              failureRate: config.PAYMENT_FAILURE_RATE,
+              timeoutRate: config.PAYMENT_TIMEOUT_RATE,
+              timeoutMs: config.PAYMENT_TIMEOUT_MS,
+            }),
         },
         {
           provide: CaptureRetryPolicy,
@@ -27,8 +35,16 @@ export class PaymentProviderModule {
             config.PAYMENT_RETRY_DELAY_MS,
           ),
         },
+        {
+          provide: CapturerSettings,
+          useValue: new CapturerSettings(
+            config.PAYMENT_MAX_CONCURRENT_CAPTURES,
+            config.PAYMENT_CAPTURE_LEASE_MS,
+          ),
+        },
+        PaymentCapturer,
       ],
-      exports: [SimulatedPaymentProvider, CaptureRetryPolicy],
+      exports: [SimulatedPaymentProvider, CaptureRetryPolicy, PaymentCapturer],
     };
   }
 }

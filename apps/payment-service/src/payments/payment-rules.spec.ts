@@ -1,16 +1,18 @@
 import { loadConfig } from '@seckill/config';
-import { captureBudgetMs, configSchema, MAX_CAPTURE_BUDGET_MS } from '../config';
+import { captureBudgetMs, configSchema } from '../config';
 import { CaptureRetryPolicy, captureWithRetries } from './capture-with-retries';
 import { decide, PaymentTimeoutError, randomDecisions } from './simulated-payment-provider';
 
 const rates = { failureRate: 0.05, timeoutRate: 0.02 };
 
 describe('decide', () => {
-  it('declines the first failureRate of [0, 1), times out the next timeoutRate, approves the rest', () => {
+  it('declines the first failureRate of [0, 1), times out the next timeoutRate (half of it after charging), approves the rest', () => {
     expect(decide(0, rates)).toBe('DECLINE');
     expect(decide(0.0499, rates)).toBe('DECLINE');
     expect(decide(0.05, rates)).toBe('TIMEOUT');
-    expect(decide(0.0699, rates)).toBe('TIMEOUT');
+    expect(decide(0.0599, rates)).toBe('TIMEOUT');
+    expect(decide(0.0601, rates)).toBe('LOST_ANSWER');
+    expect(decide(0.0699, rates)).toBe('LOST_ANSWER');
     expect(decide(0.07, rates)).toBe('APPROVE');
     expect(decide(0.9999, rates)).toBe('APPROVE');
   });
@@ -18,11 +20,12 @@ describe('decide', () => {
   it('never declines or times out at rate 0, always at rate 1', () => {
     expect(decide(0, { failureRate: 0, timeoutRate: 0 })).toBe('APPROVE');
     expect(decide(0.9999, { failureRate: 1, timeoutRate: 0 })).toBe('DECLINE');
-    expect(decide(0.9999, { failureRate: 0, timeoutRate: 1 })).toBe('TIMEOUT');
+    expect(decide(0.4999, { failureRate: 0, timeoutRate: 1 })).toBe('TIMEOUT');
+    expect(decide(0.9999, { failureRate: 0, timeoutRate: 1 })).toBe('LOST_ANSWER');
   });
 
   it('takes its randomness from the injected source', () => {
-    const draws = [0.01, 0.06, 0.5];
+    const draws = [0.01, 0.055, 0.5];
     const source = randomDecisions(rates, () => draws.shift() ?? 1);
     expect([source('o', 1), source('o', 2), source('o', 3)]).toEqual([
       'DECLINE',
@@ -121,11 +124,21 @@ describe('payment-service config', () => {
     ).toThrow('PAYMENT_TIMEOUT_RATE');
   });
 
-  it('keeps the worst case of the provider calls inside the database transaction', () => {
+  it('keeps the worst case of one take-up of an intent inside its lease', () => {
     const defaults = loadConfig('payment-service', configSchema, base);
-    expect(captureBudgetMs(defaults)).toBeLessThanOrEqual(MAX_CAPTURE_BUDGET_MS);
+    expect(captureBudgetMs(defaults)).toBeLessThan(defaults.PAYMENT_CAPTURE_LEASE_MS);
     expect(() =>
       loadConfig('payment-service', configSchema, { ...base, PAYMENT_TIMEOUT_MS: '20000' }),
-    ).toThrow('PAYMENT_CAPTURE_ATTEMPTS');
+    ).toThrow('PAYMENT_CAPTURE_LEASE_MS');
+  });
+
+  it.each([
+    ['PAYMENT_MAX_CONCURRENT_CAPTURES', '0'],
+    ['PAYMENT_MAX_CONCURRENT_CAPTURES', 'many'],
+    ['PAYMENT_CAPTURE_LEASE_MS', '-5'],
+  ])('rejects %s=%s, naming it', (name, value) => {
+    expect(() => loadConfig('payment-service', configSchema, { ...base, [name]: value })).toThrow(
+      name,
+    );
   });
 });

@@ -23,17 +23,23 @@ import { PaymentDatabase, type PaymentTransaction } from '../database';
 import { CaptureRetryPolicy } from './capture-with-retries';
 import { InventoryReservedIntegrationEventHandler } from './inventory-reserved.handler';
 import { OrderCancelledIntegrationEventHandler } from './order-cancelled.handler';
+import { CapturerSettings, PaymentCapturer } from './payment-capturer';
 import {
+  type Charge,
+  type ChargeRequest,
   DECLINE_REASON,
+  IdempotencyKeyReusedError,
   type ProviderDecision,
   SimulatedPaymentProvider,
 } from './simulated-payment-provider';
 
 /**
  * payment-service's saga steps through the real consumer runner, on the real broker, into a
- * database of the file's own, with a scripted provider (no randomness, no latency): one capture
- * per order at most, declines, timeouts retried, and no payment kept for a cancelled order
- * whichever event comes first.
+ * database of the file's own, with a scripted provider (no randomness, no latency) and the real
+ * capturer: the intent in the consumer's transaction, the provider call outside it, the result
+ * in a second transaction. One charge per order at most, also across a capturer that died
+ * between the call and the record; declines, timeouts, and no payment kept for a cancelled order
+ * whichever comes first.
  */
 const endpoints = testEndpoints();
 
@@ -48,20 +54,32 @@ const logger = ServiceLogger.create('payment-it', (process.env.IT_LOG_LEVEL ?? '
 const deadLetterTopic = uniqueName('it.dead-letter');
 const scenarios: ConsumerScenario[] = [];
 
-/** What the provider answers, per order, call after call; APPROVE once the script runs out. */
+/** What the provider decides, per order, call after call; APPROVE once the script runs out. */
 const script = new Map<string, ProviderDecision[]>();
-const calls = new Map<string, number>();
-const provider = new SimulatedPaymentProvider(
-  { latencyMs: 0, timeoutMs: 0, failureRate: 0, timeoutRate: 0 },
-  (orderId) => {
-    calls.set(orderId, (calls.get(orderId) ?? 0) + 1);
-    return script.get(orderId)?.shift() ?? 'APPROVE';
-  },
-);
+/** How often the provider decided for an order (a replayed key is not a decision). */
+const decisions = new Map<string, number>();
 const policy = new CaptureRetryPolicy(3, 1);
+/** Short: a dead capturer's intents are taken up again after this. */
+const LEASE_MS = 300;
 
 let database: ScratchDatabase;
 let db: PaymentDatabase;
+let provider: SimulatedPaymentProvider;
+let capturer: PaymentCapturer;
+
+function newCapturer(
+  withProvider: Pick<SimulatedPaymentProvider, 'charge' | 'retrieve' | 'refund'>,
+) {
+  return new PaymentCapturer(
+    db,
+    withProvider as SimulatedPaymentProvider,
+    new PrismaConsumerStore<PaymentTransaction>(db),
+    policy,
+    new CapturerSettings(16, LEASE_MS, 20),
+    logger,
+    new MetricsRegistry('payment-it'),
+  );
+}
 
 beforeAll(async () => {
   database = await ScratchDatabase.create({
@@ -70,6 +88,16 @@ beforeAll(async () => {
     prismaDir: path.join(__dirname, '..', '..', 'prisma'),
   });
   db = new PaymentDatabase({ adapter: createPgAdapter(database.url, { poolSize: 12 }) });
+  provider = new SimulatedPaymentProvider(
+    db,
+    { latencyMs: 0, timeoutMs: 0, failureRate: 0, timeoutRate: 0 },
+    (key) => {
+      decisions.set(key, (decisions.get(key) ?? 0) + 1);
+      return script.get(key)?.shift() ?? 'APPROVE';
+    },
+  );
+  capturer = newCapturer(provider);
+  capturer.start();
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
@@ -82,6 +110,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await capturer.stop();
   await publisher.disconnect();
   for (const scenario of scenarios) await scenario.cleanup();
   await admin.deleteTopics({ topics: [deadLetterTopic] }).catch(() => undefined);
@@ -105,13 +134,9 @@ async function payments() {
     groupId: uniqueName('payment-service-it'),
     deadLetterTopic,
     store: new PrismaConsumerStore(db),
-    // The runner's own retries, short: the in-handler ones are exercised separately.
     backoff: { maxAttempts: 4, initialDelayMs: 10, maxDelayMs: 10 },
     handlers: [
-      onTopic(
-        new InventoryReservedIntegrationEventHandler(logger, provider, policy),
-        events.reserved,
-      ),
+      onTopic(new InventoryReservedIntegrationEventHandler(logger), events.reserved),
       onTopic(new OrderCancelledIntegrationEventHandler(logger, provider), events.cancelled),
     ],
   });
@@ -144,6 +169,18 @@ const refOf = ({ orderId, saleId, userId, quantity }: Reserved['payload']) => ({
   quantity,
 });
 
+/** The payment once the capturer has settled it (no longer PENDING). */
+async function settled(orderId: string) {
+  await waitFor(
+    async () => (await db.payment.count({ where: { orderId, status: { not: 'PENDING' } } })) === 1,
+    `the payment of ${orderId} to be settled`,
+  );
+  return db.payment.findUniqueOrThrow({ where: { orderId } });
+}
+
+const chargesOf = (orderId: string) =>
+  db.providerCharge.findMany({ where: { idempotencyKey: orderId } });
+
 async function outboxOf(orderId: string) {
   const rows = await db.outboxEvent.findMany({ where: { key: orderId }, orderBy: { id: 'asc' } });
   return rows.map((r) => ({ type: r.type, payload: r.payload as Record<string, unknown> }));
@@ -157,15 +194,36 @@ it('captures once and emits payment.succeeded, however often the reservation is 
   await p.replayEverything();
   await p.stop();
 
-  const payment = await db.payment.findUniqueOrThrow({ where: { orderId: event.payload.orderId } });
+  const payment = await settled(event.payload.orderId);
   expect(payment).toMatchObject({ status: 'CAPTURED', amountCents: 5000, attempts: 1 });
-  expect(calls.get(event.payload.orderId)).toBe(1);
+  expect(decisions.get(event.payload.orderId)).toBe(1);
+  expect(await chargesOf(event.payload.orderId)).toEqual([
+    expect.objectContaining({ status: 'SUCCEEDED', amountCents: 5000 }),
+  ]);
   expect(await outboxOf(event.payload.orderId)).toEqual([
     {
       type: 'payment.succeeded',
       payload: { ...refOf(event.payload), paymentId: payment.paymentId, amountCents: 5000 },
     },
   ]);
+});
+
+it('records the intent in the consumer transaction and charges only after it committed', async () => {
+  const p = await payments();
+  await p.stop(); // this test drives the handler itself
+  const store = new PrismaConsumerStore<PaymentTransaction>(db);
+  const handler = new InventoryReservedIntegrationEventHandler(logger);
+  const event = reservation(p.events.reserved);
+  await expect(
+    store.transaction(async (tx) => {
+      await handler.handle(event, { tx, outbox: collect([]), context });
+      throw new Error('the consumer transaction rolls back');
+    }),
+  ).rejects.toThrow('rolls back');
+  // Nothing committed, so nothing to charge: the provider is never asked.
+  await expect(capturer.takeUp(100)).resolves.toEqual([]);
+  expect(await db.payment.count({ where: { orderId: event.payload.orderId } })).toBe(0);
+  expect(decisions.get(event.payload.orderId)).toBeUndefined();
 });
 
 it('emits payment.failed with the reason when the provider declines', async () => {
@@ -175,46 +233,100 @@ it('emits payment.failed with the reason when the provider declines', async () =
   await p.deliver(p.events.reserved, event);
   await p.stop();
 
-  expect(
-    await db.payment.findUniqueOrThrow({ where: { orderId: event.payload.orderId } }),
-  ).toMatchObject({ status: 'DECLINED', reason: DECLINE_REASON });
+  expect(await settled(event.payload.orderId)).toMatchObject({
+    status: 'DECLINED',
+    reason: DECLINE_REASON,
+  });
   expect(await outboxOf(event.payload.orderId)).toEqual([
     { type: 'payment.failed', payload: { ...refOf(event.payload), reason: DECLINE_REASON } },
   ]);
 });
 
-it('retries a timeout within the handler and captures once', async () => {
+it('retries a timeout with the same key: a charge whose answer was lost is not made twice', async () => {
+  const p = await payments();
+  const before = reservation(p.events.reserved);
+  const after = reservation(p.events.reserved);
+  script.set(before.payload.orderId, ['TIMEOUT', 'APPROVE']); // timed out before charging
+  script.set(after.payload.orderId, ['LOST_ANSWER']); // charged, then the answer was lost
+  await p.deliver(p.events.reserved, before);
+  await p.deliver(p.events.reserved, after);
+  await p.stop();
+
+  for (const [event, decided] of [
+    [before, 2],
+    [after, 1],
+  ] as const) {
+    const { orderId } = event.payload;
+    expect(await settled(orderId)).toMatchObject({ status: 'CAPTURED' });
+    expect(decisions.get(orderId)).toBe(decided);
+    expect(await chargesOf(orderId)).toHaveLength(1);
+    expect((await outboxOf(orderId)).map((e) => e.type)).toEqual(['payment.succeeded']);
+  }
+});
+
+it('takes up again, after a backoff, an intent whose every call timed out: one charge', async () => {
   const p = await payments();
   const event = reservation(p.events.reserved);
-  script.set(event.payload.orderId, ['TIMEOUT', 'APPROVE']);
+  // The take-up's three calls time out; the next take-up (after ≤ 1 s) charges.
+  script.set(event.payload.orderId, ['TIMEOUT', 'TIMEOUT', 'TIMEOUT', 'APPROVE']);
   await p.deliver(p.events.reserved, event);
   await p.stop();
 
-  expect(calls.get(event.payload.orderId)).toBe(2);
-  expect(await db.payment.findMany({ where: { orderId: event.payload.orderId } })).toEqual([
-    expect.objectContaining({ status: 'CAPTURED', attempts: 2 }),
-  ]);
+  expect(await settled(event.payload.orderId)).toMatchObject({ status: 'CAPTURED', attempts: 2 });
+  expect(decisions.get(event.payload.orderId)).toBe(4);
+  expect(await chargesOf(event.payload.orderId)).toHaveLength(1);
   expect((await outboxOf(event.payload.orderId)).map((e) => e.type)).toEqual(['payment.succeeded']);
 });
 
-it('hands timeouts that outlast the handler’s attempts to the runner, which retries: one capture', async () => {
+it('charges once when the capturer dies after the provider call and before recording the result', async () => {
   const p = await payments();
-  const event = reservation(p.events.reserved);
-  // The handler's three attempts time out; the runner's second delivery captures.
-  script.set(event.payload.orderId, ['TIMEOUT', 'TIMEOUT', 'TIMEOUT', 'APPROVE']);
+  const event = reservation(p.events.reserved, 777);
+  const { orderId } = event.payload;
+  await capturer.stop(); // the file's capturer must not take this intent up first
+  // A capturer that dies right after the provider charged: its record step never comes.
+  const charged: string[] = [];
+  const dying = newCapturer({
+    charge: async (request: ChargeRequest, attempt?: number): Promise<Charge> => {
+      await provider.charge(request, attempt);
+      charged.push(request.idempotencyKey);
+      return new Promise<never>(() => undefined);
+    },
+    retrieve: (key: string) => provider.retrieve(key),
+    refund: (key: string) => provider.refund(key),
+  });
+  dying.start();
   await p.deliver(p.events.reserved, event);
-  // The runner's retry may come back later (through a retry topic) than the commit of the original.
-  await waitFor(
-    async () => (await db.payment.count({ where: { orderId: event.payload.orderId } })) === 1,
-    'the runner to retry the capture',
-  );
   await p.stop();
+  await waitFor(() => charged.includes(orderId), 'the dying capturer to charge');
+  void dying.stop(); // takes up nothing more; its capture in flight never returns
+  expect(await db.payment.findUniqueOrThrow({ where: { orderId } })).toMatchObject({
+    status: 'PENDING',
+  });
 
-  expect(calls.get(event.payload.orderId)).toBe(4);
-  expect(await db.payment.findMany({ where: { orderId: event.payload.orderId } })).toEqual([
-    expect.objectContaining({ status: 'CAPTURED', attempts: 1 }),
+  // The restart: a new capturer takes the intent up once the lease ran out, and asks first.
+  capturer = newCapturer(provider);
+  capturer.start();
+  const payment = await settled(orderId);
+  expect(payment).toMatchObject({ status: 'CAPTURED', attempts: 2, amountCents: 777 });
+  expect(decisions.get(orderId)).toBe(1); // the provider decided once: one charge
+  expect(await chargesOf(orderId)).toEqual([
+    expect.objectContaining({ status: 'SUCCEEDED', amountCents: 777 }),
   ]);
-  expect((await outboxOf(event.payload.orderId)).map((e) => e.type)).toEqual(['payment.succeeded']);
+  expect((await outboxOf(orderId)).map((e) => e.type)).toEqual(['payment.succeeded']);
+});
+
+it('answers a repeated capture with the first result and refuses the key with other parameters', async () => {
+  const key = randomUUID();
+  const first = await provider.charge({ idempotencyKey: key, amountCents: 1500 });
+  const again = await provider.charge({ idempotencyKey: key, amountCents: 1500 }, 2);
+  expect(again).toEqual(first);
+  await expect(provider.charge({ idempotencyKey: key, amountCents: 1600 })).rejects.toBeInstanceOf(
+    IdempotencyKeyReusedError,
+  );
+  expect(decisions.get(key)).toBe(1);
+  expect(await chargesOf(key)).toEqual([expect.objectContaining({ amountCents: 1500 })]);
+  await expect(provider.retrieve(key)).resolves.toEqual(first);
+  await expect(provider.retrieve(randomUUID())).resolves.toBeNull();
 });
 
 it('never charges an order cancelled before its reservation arrives', async () => {
@@ -227,7 +339,7 @@ it('never charges an order cancelled before its reservation arrives', async () =
   await p.deliver(p.events.reserved, event);
   await p.stop();
 
-  expect(calls.get(event.payload.orderId)).toBeUndefined(); // the provider was never asked
+  expect(decisions.get(event.payload.orderId)).toBeUndefined(); // the provider was never asked
   expect(
     await db.payment.findUniqueOrThrow({ where: { orderId: event.payload.orderId } }),
   ).toMatchObject({ status: 'VOIDED' });
@@ -242,6 +354,7 @@ it('refunds, once, a payment captured before the order was cancelled', async () 
     reason: 'PAYMENT_DEADLINE_EXPIRED',
   });
   await p.deliver(p.events.reserved, event);
+  await settled(event.payload.orderId);
   await p.deliver(p.events.cancelled, cancel);
   // A second cancellation event for the order, then the whole history again.
   await p.deliver(
@@ -254,6 +367,9 @@ it('refunds, once, a payment captured before the order was cancelled', async () 
   const payment = await db.payment.findUniqueOrThrow({ where: { orderId: event.payload.orderId } });
   expect(payment).toMatchObject({ status: 'REFUNDED', amountCents: 1234 });
   expect(payment.refundedAt).not.toBeNull();
+  expect(await chargesOf(event.payload.orderId)).toEqual([
+    expect.objectContaining({ status: 'REFUNDED' }),
+  ]);
   expect(await outboxOf(event.payload.orderId)).toEqual([
     expect.objectContaining({ type: 'payment.succeeded' }),
     {
@@ -268,11 +384,49 @@ it('refunds, once, a payment captured before the order was cancelled', async () 
   ]);
 });
 
+it('refunds at once a capture that was in flight when the order was cancelled', async () => {
+  const p = await payments();
+  const event = reservation(p.events.reserved, 999);
+  const { orderId } = event.payload;
+  await capturer.stop();
+  // A capturer whose provider answers only once the cancellation is recorded.
+  let answer: (() => void) | undefined;
+  const held = new Promise<void>((resolve) => (answer = resolve));
+  const asked: string[] = [];
+  capturer = newCapturer({
+    charge: async (request: ChargeRequest, attempt?: number) => {
+      asked.push(request.idempotencyKey);
+      const charge = await provider.charge(request, attempt);
+      await held;
+      return charge;
+    },
+    retrieve: (key: string) => provider.retrieve(key),
+    refund: (key: string) => provider.refund(key),
+  });
+  capturer.start();
+  await p.deliver(p.events.reserved, event);
+  await waitFor(() => asked.includes(orderId), 'the capture to be in flight');
+  await p.deliver(
+    p.events.cancelled,
+    createEvent(p.events.cancelled, { ...refOf(event.payload), reason: 'USER_CANCELLED' }),
+  );
+  await p.stop();
+  answer?.();
+
+  const payment = await settled(orderId);
+  expect(payment).toMatchObject({ status: 'REFUNDED', reason: 'order cancelled: USER_CANCELLED' });
+  expect(await chargesOf(orderId)).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);
+  expect((await outboxOf(orderId)).map((e) => e.type)).toEqual([
+    'payment.succeeded',
+    'payment.refunded',
+  ]);
+});
+
 it('keeps no payment when the reservation and the cancellation are handled at the same time', async () => {
   const p = await payments();
   await p.stop(); // this test drives the transactions itself, two per order at once
   const store = new PrismaConsumerStore(db);
-  const reserved = new InventoryReservedIntegrationEventHandler(logger, provider, policy);
+  const reserved = new InventoryReservedIntegrationEventHandler(logger);
   const cancelled = new OrderCancelledIntegrationEventHandler(logger, provider);
   const orders = Array.from({ length: 20 }, () => reservation(p.events.reserved));
   const run = (work: (tx: PaymentTransaction, outbox: Outbox) => Promise<void>) =>
@@ -296,6 +450,7 @@ it('keeps no payment when the reservation and the cancellation are handled at th
   );
 
   const ids = orders.map((o) => o.payload.orderId);
+  for (const id of ids) await settled(id); // the capturer settles the intents that were made
   const rows = await db.payment.findMany({ where: { orderId: { in: ids } } });
   expect(rows).toHaveLength(ids.length);
   // Each order was either never charged or charged and refunded; never kept.
@@ -307,6 +462,9 @@ it('keeps no payment when the reservation and the cancellation are handled at th
   expect(
     await db.outboxEvent.count({ where: { key: { in: ids }, type: 'payment.succeeded' } }),
   ).toBe(refunded);
+  expect(
+    await db.providerCharge.count({ where: { idempotencyKey: { in: ids }, status: 'SUCCEEDED' } }),
+  ).toBe(0);
 });
 
 const context: EventContext = {

@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RetriableError } from '@seckill/kafka';
-import type { Payment } from '../generated/prisma/client';
-import type { PaymentTransaction } from '../database';
+import { NonRetriableError, RetriableError } from '@seckill/kafka';
+import type { PaymentDatabase } from '../database';
+import type { ProviderCharge } from '../generated/prisma/client';
 
-/** What the simulated provider does with one call. */
-export type ProviderDecision = 'APPROVE' | 'DECLINE' | 'TIMEOUT';
+/**
+ * What the simulated provider does with one call: approve, decline, time out before charging,
+ * or charge and then lose the answer (the caller sees a timeout, but the money was taken: the
+ * case an idempotency key exists for).
+ */
+export type ProviderDecision = 'APPROVE' | 'DECLINE' | 'TIMEOUT' | 'LOST_ANSWER';
 
 export interface ProviderRates {
   /** Share of calls declined for good. */
   readonly failureRate: number;
-  /** Share of calls that time out (transient). */
+  /** Share of calls that time out (transient); half of them after the charge was made. */
   readonly timeoutRate: number;
 }
 
@@ -21,19 +25,21 @@ export interface ProviderSettings extends ProviderRates {
 
 /**
  * Maps a uniform number in [0, 1) to a decision: the first `failureRate` of the interval
- * declines, the next `timeoutRate` times out, the rest approves.
+ * declines, the next `timeoutRate` times out (its first half before the charge, its second half
+ * after it), the rest approves.
  */
 export function decide(
   uniform: number,
   { failureRate, timeoutRate }: ProviderRates,
 ): ProviderDecision {
   if (uniform < failureRate) return 'DECLINE';
-  if (uniform < failureRate + timeoutRate) return 'TIMEOUT';
+  if (uniform < failureRate + timeoutRate / 2) return 'TIMEOUT';
+  if (uniform < failureRate + timeoutRate) return 'LOST_ANSWER';
   return 'APPROVE';
 }
 
 /** Where decisions come from; tests inject a scripted one so every run is the same. */
-export type DecisionSource = (orderId: string, attempt: number) => ProviderDecision;
+export type DecisionSource = (idempotencyKey: string, attempt: number) => ProviderDecision;
 
 export function randomDecisions(
   rates: ProviderRates,
@@ -42,97 +48,126 @@ export function randomDecisions(
   return () => decide(random(), rates);
 }
 
-/** The provider did not answer in time. Transient: the same capture may be tried again. */
+/** The provider did not answer in time: the charge may or may not have been made. Transient. */
 export class PaymentTimeoutError extends RetriableError {
-  constructor(orderId: string, timeoutMs: number) {
-    super(`payment provider timed out after ${timeoutMs} ms capturing order ${orderId}`);
+  constructor(idempotencyKey: string, timeoutMs: number) {
+    super(`payment provider timed out after ${timeoutMs} ms (idempotency key ${idempotencyKey})`);
   }
 }
 
-export interface CaptureRequest {
-  readonly orderId: string;
-  readonly saleId: string;
-  readonly userId: string;
-  readonly quantity: number;
+/** The key was first used with other parameters (Stripe: `idempotency_key_reused`). Final. */
+export class IdempotencyKeyReusedError extends NonRetriableError {
+  constructor(idempotencyKey: string) {
+    super(
+      `idempotency key ${idempotencyKey} was first used with other parameters`,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+  }
+}
+
+export interface ChargeRequest {
+  /** payment-service sends the order id: one order, one charge, however often it asks. */
+  readonly idempotencyKey: string;
   readonly amountCents: number;
 }
 
-export interface CaptureResult {
-  readonly payment: Payment;
-  /** True when the order already had a payment: nothing was charged by this call. */
-  readonly replayed: boolean;
+/** The provider's answer, as its API would give it. */
+export interface Charge {
+  readonly chargeId: string;
+  readonly status: 'SUCCEEDED' | 'DECLINED' | 'REFUNDED';
+  readonly reason: string | null;
+  readonly amountCents: number;
 }
 
 export const DECLINE_REASON = 'card declined by the payment provider (simulated)';
 
 /**
- * A stand-in for a card processor. Its ledger is the `payments` table of payment-service's
- * database (order id unique): capture is idempotent by order id, the key a real provider would
- * get as its idempotency key, so a retried or repeated capture returns the first result instead
- * of charging twice. Calls take `latencyMs`; a share of them are declined for good or time out
- * (after `timeoutMs`), as `decisions` says.
- *
- * The ledger rows are written in the caller's transaction: a capture whose transaction rolls
- * back never happened. A real provider is outside the transaction; see the README for what that
- * would change.
+ * A stand-in for a card processor, outside payment-service's transactions: its ledger is the
+ * `provider_charges` table, written on its own connection and committed by itself, as a real
+ * provider's would be. It follows Stripe's idempotency rules:
+ * - a charge is made once per idempotency key; asking again with the key returns the first
+ *   answer and charges nothing (also after a timeout, whether or not that call had charged);
+ * - the same key with other parameters is refused (`IdempotencyKeyReusedError`);
+ * - `retrieve(key)` says what happened to a key, so a caller that crashed can ask.
+ * Every call takes `latencyMs`; `decisions` says approve, decline or time out.
  */
 export class SimulatedPaymentProvider {
   constructor(
+    private readonly ledger: PaymentDatabase,
     private readonly settings: ProviderSettings,
     private readonly decisions: DecisionSource = randomDecisions(settings),
   ) {}
 
-  async capture(
-    tx: PaymentTransaction,
-    request: CaptureRequest,
-    attempt = 1,
-  ): Promise<CaptureResult> {
-    const existing = await tx.payment.findUnique({ where: { orderId: request.orderId } });
-    if (existing) return { payment: existing, replayed: true };
-
+  async charge(request: ChargeRequest, attempt = 1): Promise<Charge> {
     await pause(this.settings.latencyMs);
-    const decision = this.decisions(request.orderId, attempt);
-    if (decision === 'TIMEOUT') {
-      await pause(this.settings.timeoutMs);
-      throw new PaymentTimeoutError(request.orderId, this.settings.timeoutMs);
-    }
-    return this.record(tx, request, attempt, decision === 'APPROVE' ? 'CAPTURED' : 'DECLINED');
-  }
+    const existing = await this.find(request.idempotencyKey);
+    if (existing) return this.replay(existing, request);
 
-  /** Records that the order is never to be charged (it was cancelled first). */
-  async void(
-    tx: PaymentTransaction,
-    request: CaptureRequest,
-    reason: string,
-  ): Promise<CaptureResult> {
-    return this.record(tx, request, 0, 'VOIDED', reason);
-  }
-
-  /** Gives a captured payment back, once: CAPTURED → REFUNDED; null when there is nothing to refund. */
-  async refund(tx: PaymentTransaction, orderId: string, reason: string): Promise<Payment | null> {
-    const [refunded] = await tx.payment.updateManyAndReturn({
-      where: { orderId, status: 'CAPTURED' },
-      data: { status: 'REFUNDED', reason, refundedAt: new Date() },
-    });
-    if (refunded) await pause(this.settings.latencyMs);
-    return refunded ?? null;
-  }
-
-  private async record(
-    tx: PaymentTransaction,
-    request: CaptureRequest,
-    attempts: number,
-    status: 'CAPTURED' | 'DECLINED' | 'VOIDED',
-    reason: string | null = status === 'DECLINED' ? DECLINE_REASON : null,
-  ): Promise<CaptureResult> {
-    const inserted = await tx.payment.createMany({
-      data: [{ paymentId: randomUUID(), ...request, status, reason, attempts }],
+    const decision = this.decisions(request.idempotencyKey, attempt);
+    if (decision === 'TIMEOUT') return this.timeOut(request.idempotencyKey);
+    const status = decision === 'DECLINE' ? 'DECLINED' : 'SUCCEEDED';
+    await this.ledger.providerCharge.createMany({
+      data: [
+        {
+          idempotencyKey: request.idempotencyKey,
+          chargeId: randomUUID(),
+          amountCents: request.amountCents,
+          status,
+          reason: status === 'DECLINED' ? DECLINE_REASON : null,
+        },
+      ],
+      // A concurrent request with the same key got there first: its answer is the answer.
       skipDuplicates: true,
     });
-    // Another transaction recorded this order first (it held the unique key; ours waited).
-    const payment = await tx.payment.findUniqueOrThrow({ where: { orderId: request.orderId } });
-    return { payment, replayed: inserted.count === 0 };
+    const charge = await this.find(request.idempotencyKey);
+    if (!charge) throw new Error(`charge ${request.idempotencyKey} vanished from the ledger`);
+    if (decision === 'LOST_ANSWER') return this.timeOut(request.idempotencyKey);
+    return this.replay(charge, request);
   }
+
+  /** What became of a key; null if no charge was made with it. */
+  async retrieve(idempotencyKey: string): Promise<Charge | null> {
+    await pause(this.settings.latencyMs);
+    const charge = await this.find(idempotencyKey);
+    return charge && toCharge(charge);
+  }
+
+  /** Gives a succeeded charge back, once; null when there is nothing to refund. */
+  async refund(idempotencyKey: string): Promise<Charge | null> {
+    await pause(this.settings.latencyMs);
+    const [refunded] = await this.ledger.providerCharge.updateManyAndReturn({
+      where: { idempotencyKey, status: 'SUCCEEDED' },
+      data: { status: 'REFUNDED', refundedAt: new Date() },
+    });
+    if (refunded) return toCharge(refunded);
+    const charge = await this.find(idempotencyKey);
+    return charge?.status === 'REFUNDED' ? toCharge(charge) : null;
+  }
+
+  private find(idempotencyKey: string): Promise<ProviderCharge | null> {
+    return this.ledger.providerCharge.findUnique({ where: { idempotencyKey } });
+  }
+
+  private replay(charge: ProviderCharge, request: ChargeRequest): Charge {
+    if (charge.amountCents !== request.amountCents) {
+      throw new IdempotencyKeyReusedError(request.idempotencyKey);
+    }
+    return toCharge(charge);
+  }
+
+  private async timeOut(idempotencyKey: string): Promise<never> {
+    await pause(this.settings.timeoutMs);
+    throw new PaymentTimeoutError(idempotencyKey, this.settings.timeoutMs);
+  }
+}
+
+function toCharge(row: ProviderCharge): Charge {
+  return {
+    chargeId: row.chargeId,
+    status: row.status,
+    reason: row.reason,
+    amountCents: row.amountCents,
+  };
 }
 
 function pause(ms: number): Promise<void> {
