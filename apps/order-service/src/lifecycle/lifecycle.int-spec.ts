@@ -279,6 +279,29 @@ let shippedEvents: ReturnType<typeof eventsOf>;
 const restockedOrder = newOrder({ userId: 'restock-buyer' });
 
 describe('the order read model from the saga events', () => {
+  it('records an order whose Idempotency-Key an older order of the buyer holds, without the key', async () => {
+    const first = newOrder();
+    const later = newOrder({ saleId: first.saleId, userId: first.userId });
+    const key = `reused-${first.orderId}`;
+    const createdWith = (ref: Ref) =>
+      createEvent(Events.created, {
+        ...ref,
+        idempotencyKey: key,
+        priceCents: 500,
+        acceptedAt: new Date().toISOString(),
+      });
+    const events = [createdWith(first), createdWith(later)];
+    await publish(...events);
+    await applied(...events);
+    expect(await orderOf(first.orderId)).toMatchObject({ idempotencyKey: key, priceCents: 500 });
+    // Redis forgot the key after 24 h: the later order is new, and must not trip the unique index.
+    expect(await orderOf(later.orderId)).toMatchObject({
+      idempotencyKey: null,
+      priceCents: 500,
+      status: 'PENDING',
+    });
+  });
+
   it('reaches SHIPPED when later events overtake earlier ones, order.created last', async () => {
     const acceptedAt = new Date(Date.now() - 5_000).toISOString();
     shippedEvents = eventsOf(shippedOrder, acceptedAt);
