@@ -11,5 +11,6 @@ export * from './retry';
 export * from './rate-limit';
 export * from './kafka.module';
 export * from './outbox-relay';
+export * from './wakeable-pause';
 export * from './on-topic';
 export * from './testing/consumer-scenario';

@@ -1,5 +1,6 @@
 import type { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import type { OutgoingRecord } from './publisher';
+import { WakeablePause } from './wakeable-pause';
 
 /**
  * Where an outbox keeps the events that are written but not yet on Kafka: a table written in
@@ -53,8 +54,7 @@ export class OutboxRelay {
   private backlogSampledAt = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
   private stopped = false;
-  private woken = false;
-  private wakeUp: (() => void) | undefined;
+  private readonly pauses = new WakeablePause();
 
   constructor(
     private readonly store: OutboxStore,
@@ -94,8 +94,7 @@ export class OutboxRelay {
 
   /** Runs now instead of after the pause. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.pauses.wake();
   }
 
   /** Publishes batches until the outbox is drained; resolves with how many events went out. */
@@ -113,7 +112,6 @@ export class OutboxRelay {
   private async loop(): Promise<void> {
     let failed = 0;
     while (!this.stopped) {
-      this.woken = false;
       try {
         const count = await this.drain();
         if (count > 0) this.logger.debug({ count }, 'relayed outbox events');
@@ -126,7 +124,9 @@ export class OutboxRelay {
       await this.sampleBacklog();
       if (this.stopped) break;
       const backoff = this.options.intervalMs * 2 ** Math.min(failed, 10);
-      await this.pause(failed === 0 ? this.options.intervalMs : Math.min(backoff, this.maxBackoff));
+      await this.pauses.pause(
+        failed === 0 ? this.options.intervalMs : Math.min(backoff, this.maxBackoff),
+      );
     }
   }
 
@@ -163,18 +163,5 @@ export class OutboxRelay {
       clearTimeout(timer);
     }
     this.relayed.inc({ relay: this.options.name }, records.length);
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (this.woken) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
   }
 }

@@ -7,6 +7,7 @@ import {
   NonRetriableError,
   type OutboxEntry,
   outboxEntry,
+  WakeablePause,
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { lockOrder, PaymentDatabase, type PaymentTransaction } from '../database';
@@ -74,7 +75,7 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
   private readonly outcomes;
   private running = false;
   private loop: Promise<void> = Promise.resolve();
-  private wakeUp: (() => void) | undefined;
+  private readonly pauses = new WakeablePause();
 
   constructor(
     private readonly db: PaymentDatabase,
@@ -117,7 +118,7 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
   /** Takes up nothing more and waits for the captures in flight (their leases cover the rest). */
   async stop(): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
+    this.pauses.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
   }
@@ -128,7 +129,7 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
 
   /** Looks for intents now (after a commit that wrote some, for example). */
   wake(): void {
-    this.wakeUp?.();
+    this.pauses.wake();
   }
 
   private async run(): Promise<void> {
@@ -150,20 +151,8 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
         taken > 0
           ? MIN_POLL_INTERVAL_MS
           : Math.min(intervalMs * 2, this.settings.maxPollIntervalMs);
-      await this.idle(intervalMs);
+      await this.pauses.pause(intervalMs);
     }
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
   }
 
   private track(work: Promise<void>): void {
