@@ -97,10 +97,13 @@ function runnerFor(
   {
     store = new InMemoryConsumerStore(),
     metrics = new MetricsRegistry('it'),
+    event = TestOrderCreated,
     ...options
   }: Partial<ConsumerRunnerOptions> & {
     store?: InMemoryConsumerStore;
     metrics?: MetricsRegistry;
+    /** The event the handler is for (default: this test's order.created topic). */
+    event?: TestDefinition;
   } = {},
 ) {
   const runner = new KafkaConsumerRunner(kafka, publisher, logger, metrics, {
@@ -111,9 +114,9 @@ function runnerFor(
     store,
     handlers: [
       {
-        event: TestOrderCreated,
-        handle: (event: TestEvent, scope: HandlerScope<InMemoryTransaction>) =>
-          handle(event, scope.context, scope.tx.effects),
+        event,
+        handle: (received: TestEvent, scope: HandlerScope<InMemoryTransaction>) =>
+          handle(received, scope.context, scope.tx.effects),
       },
     ],
     ...options,
@@ -225,21 +228,10 @@ describe('KafkaConsumerRunner on the real broker', () => {
       })),
     });
     await producer.disconnect();
-    const runner = new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('it'), {
-      groupId,
-      registry,
-      deadLetterTopic,
-      retryDelaysMs: RETRY_DELAYS_MS,
+    const runner = runnerFor(groupId, async (event) => void handled.push(event.payload.orderId), {
       store,
-      handlers: [
-        {
-          event: WideOrderCreated,
-          handle: async (event: TestEvent) => void handled.push(event.payload.orderId),
-        },
-      ],
+      event: WideOrderCreated,
     });
-    createdTopics.push(...runner.retryTopics);
-    runners.push(runner);
     await runner.start();
     await waitFor(async () => {
       const offsets = await admin.fetchOffsets({ groupId, topics: [wide] });
