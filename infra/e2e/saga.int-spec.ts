@@ -27,8 +27,9 @@ import { getJson, RunningService, startService } from './service-process';
  * the invariants. Ports are offset by 200 (the services test uses 100, a local shop 0).
  *
  * What it proves, in order: a purchase reaches SHIPPED with its notifications; a failed payment
- * returns the unit to Redis and Postgres and someone else can buy it; unpaid orders are
- * cancelled at the deadline, their stock returns, and a payment that comes late is never kept;
+ * returns the unit to Redis and Postgres and someone else can buy it; an order merely queued for
+ * a stopped payment-service is held past its deadline and ships once it is back; unpaid orders
+ * are cancelled at the deadline, their stock returns, and a payment that comes late is refunded;
  * a consumer SIGKILLed in the middle of a stream of orders loses and duplicates nothing and
  * stock is conserved; an order whose event was dead-lettered completes once the cause is fixed
  * and `npm run dlq -- redrive` re-publishes it; a poison event goes to the dead-letter topic
@@ -37,6 +38,8 @@ import { getJson, RunningService, startService } from './service-process';
 const PORT_OFFSET = 200;
 const log = (line: string) => process.stdout.write(`[saga] ${line}\n`);
 const PAYMENT_DEADLINE_MS = 8_000;
+/** Once payment-service is back, a held order has this long to be paid (ample on a loaded CI). */
+const DEADLINE_HOLD_MS = 10_000;
 const endpoints = testEndpoints();
 const codec = new JwtCodec(LOCAL_JWT_SECRET, 3600);
 const running = new Map<ServiceName, RunningService>();
@@ -70,6 +73,7 @@ function envOf(name: ServiceName, overrides: Record<string, string> = {}): Recor
   if (name === 'order-service') {
     env.ORDER_PAYMENT_DEADLINE_MS = String(PAYMENT_DEADLINE_MS);
     env.ORDER_DEADLINE_SWEEP_INTERVAL_MS = '500';
+    env.ORDER_DEADLINE_HOLD_MS = String(DEADLINE_HOLD_MS);
   }
   // Short retry steps, so an event that keeps failing reaches the dead-letter topic in ~2 s.
   if (serviceSpec(name).usesKafka) env.CONSUMER_RETRY_DELAYS_MS = '200,500,1000';
@@ -333,8 +337,43 @@ it('returns the unit of a failed payment to Redis and Postgres, and another user
   expect(stock.available).toBe(0);
 });
 
-it('cancels unpaid orders at the deadline, returns their stock, and keeps no late payment', async () => {
+it('holds an order queued for a stopped payment-service past its deadline, and ships it once payment-service is back', async () => {
   await stop('payment-service', 'SIGTERM');
+  const saleId = await createSale(1);
+  const buyer = `queued-${randomUUID().slice(0, 8)}`;
+  const orderId = String(await buy(saleId, buyer));
+  await untilStatus(orderId, buyer, ['RESERVED']);
+
+  // Past the deadline the sweeper looks at it, sees that payment-service's group has not read
+  // its inventory.reserved, and holds it instead of cancelling it.
+  await waitFor(
+    async () =>
+      (
+        await rows(
+          'order-service',
+          'SELECT 1 FROM orders WHERE order_id = $1 AND deadline_held_until IS NOT NULL',
+          [orderId],
+        )
+      ).length === 1,
+    'the sweeper to hold the overdue order',
+    { timeoutMs: PAYMENT_DEADLINE_MS + 30_000, intervalMs: 250 },
+  );
+  expect(await orderStatus(orderId, buyer)).toBe('RESERVED');
+
+  await start('payment-service');
+  expect(await untilStatus(orderId, buyer, ['SHIPPED', 'CANCELLED'])).toBe('SHIPPED');
+});
+
+it('cancels unpaid orders at the deadline, returns their stock, and refunds a payment that comes late', async () => {
+  // payment-service reads the reservations at once, but the provider answers only after the
+  // deadline: the orders are unpaid when it passes, and the late captures must be refunded.
+  const lateAnswerMs = PAYMENT_DEADLINE_MS + 4_000;
+  await stop('payment-service', 'SIGTERM');
+  await start('payment-service', {
+    PAYMENT_LATENCY_MS: String(lateAnswerMs),
+    PAYMENT_CAPTURE_ATTEMPTS: '1',
+    PAYMENT_CAPTURE_LEASE_MS: String(lateAnswerMs * 3),
+  });
   const saleId = await createSale(2);
   const buyers = [`late-a-${randomUUID().slice(0, 8)}`, `late-b-${randomUUID().slice(0, 8)}`];
   const orders = await Promise.all(buyers.map((user) => buy(saleId, user)));
@@ -352,16 +391,22 @@ it('cancels unpaid orders at the deadline, returns their stock, and keeps no lat
   await waitFor(async () => (await remainingInRedis(saleId)) === 2, 'Redis to get both units back');
   await waitFor(async () => (await stockRow(saleId)).available === 2, 'Postgres to get them back');
 
-  // payment-service comes back and reads the reservations and the cancellations, in whatever
-  // order: whatever it captured for these orders it must have refunded.
+  // The provider's late answers: captured for cancelled orders, so refunded, once each.
+  const payments = () =>
+    rows<{ order_id: string; status: string }>(
+      'payment-service',
+      'SELECT order_id, status FROM payments WHERE order_id = ANY($1) ORDER BY order_id',
+      [orders],
+    );
+  await waitFor(
+    async () => (await payments()).filter((p) => p.status === 'REFUNDED').length === 2,
+    'both late captures to be refunded',
+    { timeoutMs: lateAnswerMs + 30_000, intervalMs: 250 },
+  );
+  await stop('payment-service', 'SIGTERM');
   await start('payment-service');
   await caughtUp('payment-service', [Topic.InventoryReserved, Topic.OrderCancelled]);
-  const kept = await rows(
-    'payment-service',
-    `SELECT order_id, status FROM payments WHERE order_id = ANY($1) AND status = 'CAPTURED'`,
-    [orders],
-  );
-  expect(kept).toEqual([]);
+  expect((await payments()).map((p) => p.status)).toEqual(['REFUNDED', 'REFUNDED']);
   for (const [i, orderId] of orders.entries()) {
     expect(await orderStatus(String(orderId), buyers[i] ?? '')).toBe('CANCELLED');
   }

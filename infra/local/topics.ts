@@ -1,18 +1,17 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { DEFAULT_TOPIC_PARTITIONS, retryTopicSpecs, TOPIC_CATALOGUE } from '@seckill/contracts';
+import {
+  ConsumerGroup,
+  DEFAULT_TOPIC_PARTITIONS,
+  retryTopicSpecs,
+  TOPIC_CATALOGUE,
+} from '@seckill/contracts';
 import { provisionTopics, ProvisionResult } from '@seckill/kafka';
 
 /**
- * The shop's consumer groups (each service consumes as its own name); each has its own retry
- * topics, so that one group never sees another's retries.
+ * The shop's consumer groups (the catalogue's ConsumerGroup: each service consumes as its own
+ * name); each has its own retry topics, so that one group never sees another's retries.
  */
-export const SHOP_CONSUMER_GROUPS = [
-  'inventory-service',
-  'payment-service',
-  'logistics-service',
-  'notification-service',
-  'order-service',
-] as const;
+export const SHOP_CONSUMER_GROUPS = Object.values(ConsumerGroup);
 
 /** Every topic the shop needs: the catalogue, and the retry topics of every consumer group. */
 export function shopTopics() {

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ConsumerGroup } from '@seckill/contracts';
 import { KafkaModule } from '@seckill/kafka';
 import { PersistenceModule } from '@seckill/persistence';
 import { InventoryServiceConfig, SERVICE } from './config';
@@ -24,7 +25,7 @@ export class InventoryServiceModule {
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
         KafkaModule.forConsumer({
-          groupId: SERVICE,
+          groupId: ConsumerGroup.Inventory,
           maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
           retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
           handlers: [

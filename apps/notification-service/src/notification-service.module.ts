@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { JwtCodec } from '@seckill/auth';
+import { ConsumerGroup } from '@seckill/contracts';
 import { KafkaModule } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { PersistenceModule } from '@seckill/persistence';
@@ -38,7 +39,7 @@ export class NotificationServiceModule {
           ? []
           : [
               KafkaModule.forConsumer({
-                groupId: SERVICE,
+                groupId: ConsumerGroup.Notification,
                 handlers: [...NOTIFICATION_HANDLERS],
                 maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
                 retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,

@@ -43,6 +43,12 @@ export const configSchema = z.object({
     .default(200),
   /** Pause between sweeps for orders past their payment deadline. */
   ORDER_DEADLINE_SWEEP_INTERVAL_MS: milliseconds(10, 5000),
+  /**
+   * An overdue order whose next step its consumer group has not read yet (a backlog) is held,
+   * not cancelled, and looked at again after this long; once read, it still has at least this
+   * long to be paid (ADR 0008). 1 minute.
+   */
+  ORDER_DEADLINE_HOLD_MS: milliseconds(10, 60_000),
 });
 
 export type OrderServiceConfig = z.infer<typeof configSchema>;

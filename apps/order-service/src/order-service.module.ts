@@ -3,7 +3,7 @@ import type { ISocketFactory } from 'kafkajs';
 import { JwtCodec } from '@seckill/auth';
 import { KafkaConnection, KafkaModule } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
-import { OrderCancelledV1 } from '@seckill/contracts';
+import { ConsumerGroup, OrderCancelledV1, Topic } from '@seckill/contracts';
 import { OutboxRelayHost, PersistenceModule } from '@seckill/persistence';
 import { AdmissionScript, RedisConnection, RedisModule } from '@seckill/redis';
 import { ORDER_SERVICE_CONFIG, OrderServiceConfig, SERVICE } from './config';
@@ -68,7 +68,7 @@ export class OrderServiceModule {
           ? []
           : [
               KafkaModule.forConsumer({
-                groupId: SERVICE,
+                groupId: ConsumerGroup.Order,
                 handlers: [...LIFECYCLE_HANDLERS],
                 maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
                 retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
@@ -109,12 +109,23 @@ export class OrderServiceModule {
         },
         {
           provide: DeadlineSweeper,
-          inject: [OrderDatabase, ServiceLogger, OutboxRelayHost],
-          useFactory: (db: OrderDatabase, logger: ServiceLogger, relay: OutboxRelayHost) =>
+          inject: [OrderDatabase, ServiceLogger, OutboxRelayHost, KafkaConnection],
+          useFactory: (
+            db: OrderDatabase,
+            logger: ServiceLogger,
+            relay: OutboxRelayHost,
+            kafka: KafkaConnection,
+          ) =>
             new DeadlineSweeper(db, logger.child({ component: 'deadline-sweeper' }), {
               deadlineMs: config.ORDER_PAYMENT_DEADLINE_MS,
+              holdMs: config.ORDER_DEADLINE_HOLD_MS,
               intervalMs: config.ORDER_DEADLINE_SWEEP_INTERVAL_MS,
               batchSize: 200,
+              nextSteps: {
+                pending: { topic: Topic.OrderCreated, groupId: ConsumerGroup.Inventory },
+                reserved: { topic: Topic.InventoryReserved, groupId: ConsumerGroup.Payment },
+              },
+              offsets: kafka,
               cancelled: OrderCancelledV1,
               onOutboxCommitted: () => relay.relay.wake(),
             }),

@@ -1,4 +1,5 @@
 export * from './topics';
+export * from './consumer-groups';
 export * from './envelope';
 export * from './events';
 export * from './decode';

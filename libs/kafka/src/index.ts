@@ -1,6 +1,7 @@
 export * from './client';
 export * from './errors';
 export * from './publisher';
+export * from './group-offsets';
 export * from './provisioning';
 export * from './coalescer';
 export * from './consumer-runner';

@@ -22,6 +22,11 @@ import {
 } from './consumer-runner';
 import { ConsumerStore } from './consumer-store';
 import { BackoffPolicy } from './errors';
+import {
+  type CommittedOffsets,
+  type ConsumerGroupOffsets,
+  fetchCommittedOffsets,
+} from './group-offsets';
 import { EventPublisher } from './publisher';
 
 export interface KafkaModuleOptions {
@@ -31,9 +36,12 @@ export interface KafkaModuleOptions {
   readonly socketFactory?: ISocketFactory;
 }
 
-/** The service's Kafka client, its producer and an admin for readiness; closed last on shutdown. */
+/**
+ * The service's Kafka client, its producer and an admin (for readiness and for reading other
+ * groups' offsets); closed last on shutdown.
+ */
 @Injectable()
-export class KafkaConnection implements OnModuleInit, OnApplicationShutdown {
+export class KafkaConnection implements OnModuleInit, OnApplicationShutdown, ConsumerGroupOffsets {
   readonly kafka: Kafka;
   readonly publisher: EventPublisher;
   private readonly admin: Admin;
@@ -59,6 +67,11 @@ export class KafkaConnection implements OnModuleInit, OnApplicationShutdown {
     this.publisher.connect().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'kafka producer not connected yet; will retry on first use');
     });
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<CommittedOffsets> {
+    await this.connectAdmin();
+    return fetchCommittedOffsets(this.admin, groupId, topic);
   }
 
   async onApplicationShutdown(): Promise<void> {

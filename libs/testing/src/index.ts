@@ -1,4 +1,5 @@
 export * from './endpoints';
 export * from './wait-for';
 export * from './kafka';
+export * from './poison-mix';
 export * from './broker-switch';

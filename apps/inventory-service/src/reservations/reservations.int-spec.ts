@@ -11,6 +11,8 @@ import {
 } from '@seckill/contracts';
 import {
   ConsumerScenario,
+  type ConsumerScenarioOptions,
+  DLQ_HEADER,
   type EventContext,
   EventPublisher,
   NonRetriableError,
@@ -20,7 +22,14 @@ import {
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
-import { postgresServerUrl, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+import {
+  NOT_JSON,
+  postgresServerUrl,
+  runPoisonMix,
+  testEndpoints,
+  uniqueName,
+  waitFor,
+} from '@seckill/testing';
 import { InventoryDatabase, type InventoryTransaction } from '../database';
 import { OrderCancelledIntegrationEventHandler } from './order-cancelled.handler';
 import { OrderCreatedIntegrationEventHandler } from './order-created.handler';
@@ -80,6 +89,15 @@ afterAll(async () => {
 
 /** One consumer group on topics of its own (one partition each), like inventory-service. */
 async function saga() {
+  const scenario = await sagaGroup();
+  await scenario.start();
+  return scenario;
+}
+
+/** The group of `saga()`, not started yet; `layout` gives its topics more partitions. */
+async function sagaGroup(
+  layout: Pick<ConsumerScenarioOptions, 'partitions' | 'partitionsConsumedConcurrently'> = {},
+) {
   const events = {
     created: ConsumerScenario.ownTopic(OrderCreatedV1),
     failed: ConsumerScenario.ownTopic(PaymentFailedV1),
@@ -102,9 +120,9 @@ async function saga() {
       onTopic(new PaymentFailedIntegrationEventHandler(logger), events.failed),
       onTopic(new OrderCancelledIntegrationEventHandler(logger), events.cancelled),
     ],
+    ...layout,
   });
   scenarios.push(scenario);
-  await scenario.start();
   return Object.assign(scenario, { events, metrics });
 }
 
@@ -421,6 +439,62 @@ it('dead-letters a second order that reuses a buyer’s idempotency key instead 
   ).rejects.toMatchObject({ name: NonRetriableError.name, reason: 'DUPLICATE_IDEMPOTENCY_KEY' });
   expect(await stockOf(saleId)).toEqual({ available: 3, reserved: 2, released: 0 });
   expect(await db.reservation.count({ where: { orderId: second.payload.orderId } })).toBe(0);
+});
+
+it('dead-letters poison among orders on partitions handled at once and reserves each good order once', async () => {
+  // Three partitions at once: their chunks share a transaction, which the reused key fails.
+  const s = await sagaGroup({ partitions: 3, partitionsConsumedConcurrently: 3 });
+  const saleId = await stockSale(20);
+  const order = () => orderCreated(s.events.created, saleId, { quantity: 2 });
+  const good = [order(), order(), order(), order(), order(), order()];
+  const [first, second, third, fourth, holder, last] = good;
+  const invalid = order();
+  // Another order of `holder`'s buyer and sale under its key, right after it on its partition.
+  const reused = orderCreated(s.events.created, saleId, {
+    userId: holder.payload.userId,
+    idempotencyKey: holder.payload.idempotencyKey,
+  });
+
+  const mix = await runPoisonMix({
+    kafka,
+    admin,
+    group: s,
+    topic: s.events.created.topic,
+    deadLetterTopic,
+    headers: DLQ_HEADER,
+    messages: [
+      { partition: 0, value: first },
+      { partition: 0, value: NOT_JSON, deadLetterReason: 'MALFORMED_JSON' },
+      { partition: 0, value: second },
+      { partition: 1, value: third },
+      {
+        partition: 1,
+        value: { ...invalid, payload: { ...invalid.payload, quantity: 0 } },
+        deadLetterReason: 'INVALID_PAYLOAD',
+      },
+      { partition: 1, value: fourth },
+      { partition: 2, value: holder },
+      { partition: 2, value: reused, deadLetterReason: 'DUPLICATE_IDEMPOTENCY_KEY' },
+      { partition: 2, value: last },
+    ],
+  });
+  await s.stop();
+
+  expect(mix.deadLetters).toEqual(mix.expectedDeadLetters);
+  // Six good orders of 2 units, each taken once.
+  expect(await stockOf(saleId)).toEqual({ available: 8, reserved: 12, released: 0 });
+  expect(await db.reservation.count({ where: { saleId } })).toBe(good.length);
+  for (const { eventId, payload } of good) {
+    expect(await db.reservation.findUnique({ where: { orderId: payload.orderId } })).toMatchObject({
+      status: 'RESERVED',
+      quantity: 2,
+      idempotencyKey: payload.idempotencyKey,
+    });
+    expect((await outboxOf(payload.orderId)).map((e) => e.type)).toEqual(['inventory.reserved']);
+    expect(await db.inventoryLog.findMany({ where: { orderId: payload.orderId } })).toEqual([
+      expect.objectContaining({ kind: 'RESERVE', delta: -2, eventId }),
+    ]);
+  }
 });
 
 function scope(tx: InventoryTransaction, entries: OutboxEntry[], offset: number) {

@@ -9,6 +9,8 @@ import {
 } from '@seckill/contracts';
 import {
   ConsumerScenario,
+  type ConsumerScenarioOptions,
+  DLQ_HEADER,
   type EventContext,
   EventPublisher,
   onTopic,
@@ -16,7 +18,14 @@ import {
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
-import { postgresServerUrl, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+import {
+  NOT_JSON,
+  postgresServerUrl,
+  runPoisonMix,
+  testEndpoints,
+  uniqueName,
+  waitFor,
+} from '@seckill/testing';
 import { LogisticsDatabase } from '../database';
 import { PaymentRefundedIntegrationEventHandler } from './payment-refunded.handler';
 import { PaymentSucceededIntegrationEventHandler } from './payment-succeeded.handler';
@@ -65,20 +74,10 @@ beforeAll(async () => {
     waitForLeaders: true,
     topics: [{ topic: deadLetterTopic, numPartitions: 1, replicationFactor: 1 }],
   });
-  group = await ConsumerScenario.create({
-    kafka,
-    admin,
-    publisher,
-    logger,
-    metrics: new MetricsRegistry('logistics-it'),
-    groupId,
-    deadLetterTopic,
-    store: new PrismaConsumerStore(db),
-    handlers: [
-      onTopic(new PaymentSucceededIntegrationEventHandler(logger), TestPaymentSucceeded),
-      onTopic(new PaymentRefundedIntegrationEventHandler(logger), TestPaymentRefunded),
-    ],
-  });
+  group = await logisticsGroup([
+    onTopic(new PaymentSucceededIntegrationEventHandler(logger), TestPaymentSucceeded),
+    onTopic(new PaymentRefundedIntegrationEventHandler(logger), TestPaymentRefunded),
+  ]);
 });
 
 afterAll(async () => {
@@ -89,6 +88,25 @@ afterAll(async () => {
   await db.$disconnect();
   await database.drop();
 });
+
+/** The service's handlers (on topics of this file's own) in a consumer group, not started. */
+function logisticsGroup(
+  handlers: ConsumerScenarioOptions['handlers'],
+  options: Partial<ConsumerScenarioOptions> = {},
+): Promise<ConsumerScenario> {
+  return ConsumerScenario.create({
+    kafka,
+    admin,
+    publisher,
+    logger,
+    metrics: new MetricsRegistry('logistics-it'),
+    groupId,
+    deadLetterTopic,
+    store: new PrismaConsumerStore(db),
+    handlers,
+    ...options,
+  });
+}
 
 /** Runs the group until it has committed everything published so far on both topics. */
 async function drain(): Promise<void> {
@@ -247,6 +265,61 @@ it('leaves a tombstone when the refund overtakes payment.succeeded: the order ne
   expect({ shipments: await db.shipment.findMany(), outbox: await db.outboxEvent.count() }).toEqual(
     before,
   );
+});
+
+it('dead-letters malformed payments among good ones on partitions handled at once, and ships each good one once', async () => {
+  // payment.succeeded on three partitions handled at once: their chunks share a transaction.
+  const Wide = ConsumerScenario.ownTopic(PaymentSucceededV1);
+  const wide = await logisticsGroup(
+    [onTopic(new PaymentSucceededIntegrationEventHandler(logger), Wide)],
+    {
+      groupId: uniqueName('logistics-service-it'),
+      partitions: 3,
+      partitionsConsumedConcurrently: 3,
+    },
+  );
+  const good = Array.from({ length: 6 }, () => paymentOf(randomUUID()));
+  const [first, second, third, fourth, fifth, last] = good;
+  const invalid = paymentOf(randomUUID());
+  try {
+    const mix = await runPoisonMix({
+      kafka,
+      admin,
+      group: wide,
+      topic: Wide.topic,
+      deadLetterTopic,
+      headers: DLQ_HEADER,
+      messages: [
+        { partition: 0, value: first },
+        { partition: 0, value: NOT_JSON, deadLetterReason: 'MALFORMED_JSON' },
+        { partition: 0, value: second },
+        { partition: 1, value: third },
+        {
+          partition: 1,
+          value: { ...invalid, payload: { ...invalid.payload, quantity: 0 } },
+          deadLetterReason: 'INVALID_PAYLOAD',
+        },
+        { partition: 1, value: fourth },
+        { partition: 2, value: fifth },
+        { partition: 2, value: last },
+      ],
+    });
+    await wide.stop();
+
+    expect(mix.deadLetters).toEqual(mix.expectedDeadLetters);
+    const ids = [...good, invalid].map((event) => event.payload.orderId);
+    expect(await db.shipment.count({ where: { orderId: { in: ids } } })).toBe(good.length);
+    for (const { payload } of good) {
+      expect(await db.shipment.findUnique({ where: { orderId: payload.orderId } })).toMatchObject({
+        paymentId: payload.paymentId,
+        quantity: payload.quantity,
+        status: ShipmentStatus.Created,
+      });
+      expect(await outboxTypes(payload.orderId)).toEqual(['shipment.created']);
+    }
+  } finally {
+    await wide.cleanup();
+  }
 });
 
 it('recalls a shipment whose insert commits while the refund waits on it', async () => {

@@ -70,7 +70,7 @@ export class OrderCreatedIntegrationEventHandler
 
   async handle(
     event: EnvelopeOf<typeof OrderCreatedV1>,
-    { tx }: HandlerScope<OrderTransaction>,
+    { tx, context }: HandlerScope<OrderTransaction>,
   ): Promise<void> {
     const { payload } = event;
     await this.record(tx, {
@@ -83,6 +83,7 @@ export class OrderCreatedIntegrationEventHandler
         priceCents: payload.priceCents,
         idempotencyKey: payload.idempotencyKey,
       },
+      readAt: context,
     });
   }
 }
@@ -100,7 +101,7 @@ export class InventoryReservedIntegrationEventHandler
 
   async handle(
     event: EnvelopeOf<typeof InventoryReservedV1>,
-    { tx }: HandlerScope<OrderTransaction>,
+    { tx, context }: HandlerScope<OrderTransaction>,
   ): Promise<void> {
     await this.record(tx, {
       eventId: event.eventId,
@@ -108,6 +109,7 @@ export class InventoryReservedIntegrationEventHandler
       fact: { type: 'inventory.reserved' },
       order: orderRef(event.payload),
       amountCents: event.payload.amountCents,
+      readAt: context,
     });
   }
 }

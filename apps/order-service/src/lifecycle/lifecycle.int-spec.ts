@@ -16,7 +16,13 @@ import {
   PaymentSucceededV1,
   ShipmentCreatedV1,
 } from '@seckill/contracts';
-import { ConsumerScenario, EventPublisher, onTopic } from '@seckill/kafka';
+import {
+  ConsumerScenario,
+  DLQ_HEADER,
+  EventPublisher,
+  fetchCommittedOffsets,
+  onTopic,
+} from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import {
   createPgAdapter,
@@ -36,14 +42,16 @@ import {
 } from '@seckill/redis';
 import {
   headerOf,
+  NOT_JSON,
   postgresServerUrl,
   readMessages,
+  runPoisonMix,
   testEndpoints,
   uniqueName,
   waitFor,
 } from '@seckill/testing';
 import { OrderDatabase } from '../database';
-import { DeadlineSweeper } from './deadline-sweeper';
+import { DeadlineSweeper, type DeadlineSweeperOptions } from './deadline-sweeper';
 import {
   InventoryRejectedIntegrationEventHandler,
   InventoryReleasedIntegrationEventHandler,
@@ -375,6 +383,81 @@ describe('the order read model from the saga events', () => {
     expect(headerOf(dead!, 'dlq-reason')).toBe('ORDER_MISMATCH');
     expect(await orderOf(shippedOrder.orderId)).toEqual(before);
   });
+
+  it('dead-letters poison among orders on partitions handled at once, and records each good order once', async () => {
+    // order.created on three partitions handled at once: their chunks share a transaction, which
+    // the mismatch fails. A dead-letter topic of its own (the test above reads the file's first),
+    // and so a producer of its own: one that published to a deleted topic fails its next send.
+    const Wide = ConsumerScenario.ownTopic(OrderCreatedV1);
+    const wideDeadLetters = uniqueName('it.dead-letter');
+    const widePublisher = new EventPublisher(kafka);
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: wideDeadLetters, numPartitions: 1, replicationFactor: 1 }],
+    });
+    const wide = await ConsumerScenario.create({
+      kafka,
+      admin,
+      publisher: widePublisher,
+      logger,
+      metrics: new MetricsRegistry('order-it'),
+      groupId: uniqueName('order-service-it'),
+      deadLetterTopic: wideDeadLetters,
+      store: new PrismaConsumerStore(db),
+      handlers: [
+        onTopic(new OrderCreatedIntegrationEventHandler(new OrderReadModel(), logger), Wide),
+      ],
+      partitions: 3,
+      partitionsConsumedConcurrently: 3,
+    });
+    const good = Array.from({ length: 6 }, () => eventsOf(newOrder()).created);
+    const [first, second, third, fourth, owner, last] = good;
+    const invalid = eventsOf(newOrder()).created;
+    // The order `owner` created just before it on its partition, claimed by someone else.
+    const forged = createEvent(Events.created, { ...owner.payload, userId: 'mallory' });
+    try {
+      const mix = await runPoisonMix({
+        kafka,
+        admin,
+        group: wide,
+        topic: Wide.topic,
+        deadLetterTopic: wideDeadLetters,
+        headers: DLQ_HEADER,
+        messages: [
+          { partition: 0, value: first },
+          { partition: 0, value: NOT_JSON, deadLetterReason: 'MALFORMED_JSON' },
+          { partition: 0, value: second },
+          { partition: 1, value: third },
+          {
+            partition: 1,
+            value: { ...invalid, payload: { ...invalid.payload, quantity: 0 } },
+            deadLetterReason: 'INVALID_PAYLOAD',
+          },
+          { partition: 1, value: fourth },
+          { partition: 2, value: owner },
+          { partition: 2, value: forged, deadLetterReason: 'ORDER_MISMATCH' },
+          { partition: 2, value: last },
+        ],
+      });
+      await wide.stop();
+
+      expect(mix.deadLetters).toEqual(mix.expectedDeadLetters);
+      for (const { eventId, payload } of good) {
+        expect(await orderOf(payload.orderId)).toMatchObject({
+          status: 'PENDING',
+          saleId: payload.saleId,
+          userId: payload.userId,
+          priceCents: payload.priceCents,
+          history: [{ status: 'PENDING', eventType: 'order.created', eventId }],
+        });
+      }
+      expect(await orderOf(invalid.payload.orderId)).toBeNull();
+    } finally {
+      await wide.cleanup();
+      await widePublisher.disconnect();
+      await admin.deleteTopics({ topics: [wideDeadLetters] }).catch(() => undefined);
+    }
+  });
 });
 
 describe('restock on inventory.released', () => {
@@ -442,6 +525,24 @@ describe('redelivery', () => {
 
 describe('the unpaid deadline', () => {
   const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+  const offsets = {
+    committedOffsets: (groupId: string, topic: string) =>
+      fetchCommittedOffsets(admin, groupId, topic),
+  };
+  /** The service's settings, on this file's topics; the owing groups have read nothing. */
+  const sweeperOptions = (overrides: Partial<DeadlineSweeperOptions> = {}) => ({
+    deadlineMs: 5 * 60_000,
+    holdMs: 60_000,
+    intervalMs: 1000,
+    batchSize: 100,
+    nextSteps: {
+      pending: { topic: Events.created.topic, groupId: uniqueName('it-inventory') },
+      reserved: { topic: Events.reserved.topic, groupId: uniqueName('it-payment') },
+    },
+    offsets,
+    cancelled: Events.cancelled,
+    ...overrides,
+  });
 
   async function seed(status: string, createdAt: Date): Promise<string> {
     const ref = newOrder();
@@ -454,19 +555,15 @@ describe('the unpaid deadline', () => {
     const reserved = await seed('RESERVED', minutesAgo(10));
     const paid = await seed('PAID', minutesAgo(10));
     const fresh = await seed('PENDING', minutesAgo(0));
-    const sweeper = () =>
-      new DeadlineSweeper(db, logger, {
-        deadlineMs: 5 * 60_000,
-        intervalMs: 1000,
-        batchSize: 100,
-        cancelled: Events.cancelled,
-      });
+    // Seeded rows carry no read position (like orders from before the read model kept it):
+    // nothing to wait for.
+    const sweeper = () => new DeadlineSweeper(db, logger, sweeperOptions());
 
     // Two instances at once: SKIP LOCKED hands each order to one of them.
-    const counts = await Promise.all([sweeper().sweepOnce(), sweeper().sweepOnce()]);
+    const results = await Promise.all([sweeper().sweepOnce(), sweeper().sweepOnce()]);
     const swept = [pending, reserved];
-    expect(counts[0] + counts[1]).toBe(swept.length);
-    expect(await sweeper().sweepOnce()).toBe(0);
+    expect(results[0].cancelled + results[1].cancelled).toBe(swept.length);
+    expect((await sweeper().sweepOnce()).cancelled).toBe(0);
 
     for (const orderId of swept) {
       expect(await orderOf(orderId)).toMatchObject({ status: 'CANCELLED' });
@@ -508,12 +605,7 @@ describe('the unpaid deadline', () => {
 
   it('sweeps on its own once started, until stopped', async () => {
     const overdue = await seed('RESERVED', minutesAgo(10));
-    const sweeper = new DeadlineSweeper(db, logger, {
-      deadlineMs: 5 * 60_000,
-      intervalMs: 50,
-      batchSize: 100,
-      cancelled: Events.cancelled,
-    });
+    const sweeper = new DeadlineSweeper(db, logger, sweeperOptions({ intervalMs: 50 }));
     sweeper.start();
     try {
       await waitFor(
@@ -524,5 +616,109 @@ describe('the unpaid deadline', () => {
       await sweeper.stop();
     }
     expect(await db.outboxEvent.count({ where: { key: overdue } })).toBe(1);
+  });
+
+  it('holds an overdue order whose next step is queued behind a backlog, and cancels it a full hold after it was read', async () => {
+    const acceptedAt = minutesAgo(20).toISOString();
+    // inventory-service has read this one's order.created (it is retrying it, say): due.
+    const readInTime = newOrder();
+    // Still queued for inventory-service (PENDING) and for payment-service (RESERVED).
+    const queuedForStock = newOrder();
+    const queuedForPayment = newOrder();
+    const events = [readInTime, queuedForStock, queuedForPayment].map((ref) =>
+      eventsOf(ref, acceptedAt),
+    );
+    const [readInTimeEvents, queuedForStockEvents, queuedForPaymentEvents] = events as [
+      ReturnType<typeof eventsOf>,
+      ReturnType<typeof eventsOf>,
+      ReturnType<typeof eventsOf>,
+    ];
+    // One after another: an order published later never sits before an earlier one.
+    await publish(readInTimeEvents.created, queuedForStockEvents.created);
+    await publish(queuedForPaymentEvents.created, queuedForPaymentEvents.reserved);
+    await applied(
+      readInTimeEvents.created,
+      queuedForStockEvents.created,
+      queuedForPaymentEvents.created,
+      queuedForPaymentEvents.reserved,
+    );
+
+    // The read model kept where it read each order's next-step event.
+    const positionOf = async (orderId: string, field: 'created' | 'reserved') => {
+      const order = await orderOf(orderId);
+      const partition = order?.[`${field}Partition`];
+      const offset = order?.[`${field}Offset`];
+      if (partition == null || offset == null) throw new Error(`${orderId}: no ${field} position`);
+      return { partition, offset };
+    };
+    const readInTimeAt = await positionOf(readInTime.orderId, 'created');
+    const queuedForStockAt = await positionOf(queuedForStock.orderId, 'created');
+    const queuedForPaymentAt = await positionOf(queuedForPayment.orderId, 'reserved');
+
+    const options = sweeperOptions();
+    const { pending, reserved } = options.nextSteps;
+    const readUpTo = (groupId: string, topic: string, at: { partition: number; offset: bigint }) =>
+      admin.setOffsets({
+        groupId,
+        topic,
+        partitions: [{ partition: at.partition, offset: String(at.offset + 1n) }],
+      });
+    await readUpTo(pending.groupId, pending.topic, readInTimeAt);
+    const sweeper = new DeadlineSweeper(db, logger, options);
+    const statusOf = async (ref: Ref) => (await orderOf(ref.orderId))?.status;
+
+    await sweeper.sweepOnce();
+    expect(await statusOf(readInTime)).toBe('CANCELLED');
+    expect(await statusOf(queuedForStock)).toBe('PENDING');
+    expect(await statusOf(queuedForPayment)).toBe('RESERVED');
+    for (const ref of [queuedForStock, queuedForPayment]) {
+      expect(await db.outboxEvent.count({ where: { key: ref.orderId } })).toBe(0);
+      expect((await orderOf(ref.orderId))?.deadlineHeldUntil?.getTime()).toBeGreaterThan(
+        Date.now(),
+      );
+    }
+
+    // Both groups read past them, but the hold is not over: the sweeper does not look yet.
+    await readUpTo(pending.groupId, pending.topic, queuedForStockAt);
+    await readUpTo(reserved.groupId, reserved.topic, queuedForPaymentAt);
+    const queued = [queuedForStock.orderId, queuedForPayment.orderId];
+    const endHold = () => db.$executeRaw`
+      UPDATE orders SET deadline_held_until = now() - interval '1 second'
+      WHERE order_id = ANY(${queued}::text[])`;
+    await sweeper.sweepOnce();
+    expect(await statusOf(queuedForStock)).toBe('PENDING');
+    expect(await statusOf(queuedForPayment)).toBe('RESERVED');
+
+    // The hold is over (the clock moved on): now read, each gets one full hold to be paid.
+    await endHold();
+    await sweeper.sweepOnce();
+    for (const ref of [queuedForStock, queuedForPayment]) {
+      const order = await orderOf(ref.orderId);
+      expect(order?.status).not.toBe('CANCELLED');
+      expect(order?.offeredLateAt).not.toBeNull();
+      expect(order?.deadlineHeldUntil?.getTime()).toBeGreaterThan(Date.now());
+    }
+
+    // That hold is over too and nobody paid: cancelled, once each.
+    await endHold();
+    await sweeper.sweepOnce();
+    await sweeper.sweepOnce();
+    for (const ref of [readInTime, queuedForStock, queuedForPayment]) {
+      expect(await statusOf(ref)).toBe('CANCELLED');
+      expect(await db.outboxEvent.count({ where: { key: ref.orderId } })).toBe(1);
+    }
+  });
+
+  it('cancels nothing when the groups’ offsets cannot be read', async () => {
+    const overdue = await seed('RESERVED', minutesAgo(10));
+    const unreachable = new Error('broker unreachable');
+    const sweeper = new DeadlineSweeper(
+      db,
+      logger,
+      sweeperOptions({ offsets: { committedOffsets: () => Promise.reject(unreachable) } }),
+    );
+
+    await expect(sweeper.sweepOnce()).rejects.toBe(unreachable);
+    expect(await orderOf(overdue)).toMatchObject({ status: 'RESERVED', deadlineHeldUntil: null });
   });
 });

@@ -25,6 +25,12 @@ export interface OrderEventInput {
   };
   /** inventory.reserved, payment.succeeded. */
   readonly amountCents?: number;
+  /**
+   * Where the event was read (the runner's EventContext), for the two events whose next step
+   * another group owes: order.created (inventory-service) and inventory.reserved
+   * (payment-service). The deadline sweeper waits while that group has not read past it.
+   */
+  readonly readAt?: { readonly partition: number; readonly offset: string };
 }
 
 interface LockedOrder {
@@ -76,6 +82,8 @@ export class OrderReadModel {
     const priceCents = created?.priceCents ?? null;
     const key = created?.idempotencyKey ?? null;
     const acceptedAt = created ? new Date(created.acceptedAt) : null;
+    const createdReadAt = input.fact.type === 'order.created' ? input.readAt : undefined;
+    const reservedReadAt = input.fact.type === 'inventory.reserved' ? input.readAt : undefined;
     // order.created adds price, key and acceptance time to an order another event created first.
     // Redis remembers a key for 24 h only; a key reused later names a new order, which must not
     // trip the unique index (the first order keeps the key).
@@ -94,6 +102,10 @@ export class OrderReadModel {
             THEN idempotency_key
             ELSE ${key}::text END,
           created_at = LEAST(created_at, COALESCE(${acceptedAt}::timestamptz, created_at)),
+          created_partition = COALESCE(${createdReadAt?.partition ?? null}::int, created_partition),
+          created_offset = COALESCE(${createdReadAt?.offset ?? null}::bigint, created_offset),
+          reserved_partition = COALESCE(${reservedReadAt?.partition ?? null}::int, reserved_partition),
+          reserved_offset = COALESCE(${reservedReadAt?.offset ?? null}::bigint, reserved_offset),
           updated_at = now()
         WHERE order_id = ${order.orderId})
       INSERT INTO order_history (order_id, status, event_type, event_id, occurred_at)

@@ -10,6 +10,8 @@ import {
 } from '@seckill/contracts';
 import {
   ConsumerScenario,
+  type ConsumerScenarioOptions,
+  DLQ_HEADER,
   type EventContext,
   EventPublisher,
   onTopic,
@@ -18,7 +20,14 @@ import {
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
-import { postgresServerUrl, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
+import {
+  NOT_JSON,
+  postgresServerUrl,
+  runPoisonMix,
+  testEndpoints,
+  uniqueName,
+  waitFor,
+} from '@seckill/testing';
 import { PaymentDatabase, type PaymentTransaction } from '../database';
 import { CaptureRetryPolicy } from './capture-with-retries';
 import { InventoryReservedIntegrationEventHandler } from './inventory-reserved.handler';
@@ -121,6 +130,15 @@ afterAll(async () => {
 
 /** One consumer group on topics of its own (one partition each), like payment-service. */
 async function payments() {
+  const scenario = await paymentsGroup();
+  await scenario.start();
+  return scenario;
+}
+
+/** The group of `payments()`, not started yet; `layout` gives its topics more partitions. */
+async function paymentsGroup(
+  layout: Pick<ConsumerScenarioOptions, 'partitions' | 'partitionsConsumedConcurrently'> = {},
+) {
   const events = {
     reserved: ConsumerScenario.ownTopic(InventoryReservedV1),
     cancelled: ConsumerScenario.ownTopic(OrderCancelledV1),
@@ -139,9 +157,9 @@ async function payments() {
       onTopic(new InventoryReservedIntegrationEventHandler(logger), events.reserved),
       onTopic(new OrderCancelledIntegrationEventHandler(logger, provider), events.cancelled),
     ],
+    ...layout,
   });
   scenarios.push(scenario);
-  await scenario.start();
   return Object.assign(scenario, { events });
 }
 
@@ -206,6 +224,59 @@ it('captures once and emits payment.succeeded, however often the reservation is 
       payload: { ...refOf(event.payload), paymentId: payment.paymentId, amountCents: 5000 },
     },
   ]);
+});
+
+it('dead-letters malformed reservations among good ones on partitions handled at once, and records each good intent once', async () => {
+  // Three partitions at once: their chunks share a transaction.
+  const p = await paymentsGroup({ partitions: 3, partitionsConsumedConcurrently: 3 });
+  const good = [1000, 1001, 1002, 1003, 1004, 1005].map((cents) =>
+    reservation(p.events.reserved, cents),
+  );
+  const [first, second, third, fourth, fifth, last] = good;
+  const invalid = reservation(p.events.reserved);
+  // The consumer's effect is the intent: with the capturer off, each one stays as the consumer
+  // wrote it. Charging is the capturer's part, tested above and below.
+  await capturer.stop();
+  try {
+    const mix = await runPoisonMix({
+      kafka,
+      admin,
+      group: p,
+      topic: p.events.reserved.topic,
+      deadLetterTopic,
+      headers: DLQ_HEADER,
+      messages: [
+        { partition: 0, value: first },
+        { partition: 0, value: NOT_JSON, deadLetterReason: 'MALFORMED_JSON' },
+        { partition: 0, value: second },
+        { partition: 1, value: third },
+        {
+          partition: 1,
+          value: { ...invalid, payload: { ...invalid.payload, amountCents: -1 } },
+          deadLetterReason: 'INVALID_PAYLOAD',
+        },
+        { partition: 1, value: fourth },
+        { partition: 2, value: fifth },
+        { partition: 2, value: last },
+      ],
+    });
+    await p.stop();
+
+    expect(mix.deadLetters).toEqual(mix.expectedDeadLetters);
+    const ids = [...good, invalid].map((event) => event.payload.orderId);
+    expect(await db.payment.count({ where: { orderId: { in: ids } } })).toBe(good.length);
+    for (const { payload } of good) {
+      expect(await db.payment.findUnique({ where: { orderId: payload.orderId } })).toMatchObject({
+        status: 'PENDING',
+        amountCents: payload.amountCents,
+        attempts: 0,
+      });
+    }
+    expect(await db.outboxEvent.count({ where: { key: { in: ids } } })).toBe(0);
+  } finally {
+    capturer = newCapturer(provider);
+    capturer.start();
+  }
 });
 
 it('records the intent in the consumer transaction and charges only after it committed', async () => {

@@ -19,13 +19,19 @@ export interface ConsumerScenarioOptions extends ConsumerRunnerOptions {
   readonly publisher: EventPublisher;
   readonly logger: ServiceLogger;
   readonly metrics: MetricsRegistry;
+  /**
+   * Partitions of each of the handlers' topics (default 1); with more, the runner handles them
+   * at once (`partitionsConsumedConcurrently`) and their chunks share a transaction.
+   */
+  readonly partitions?: number;
 }
 
 /**
  * For integration tests: one consumer group, through the real `KafkaConsumerRunner`, on the
- * (one-partition) topics of its handlers' events. It creates those topics, runs the group,
- * waits for it to commit what was published and replays everything from the start, as after
- * commits lost in a rebalance. Free of Jest, so that it can live here, next to the runner.
+ * topics of its handlers' events (one partition each, unless `partitions` says more). It creates
+ * those topics, runs the group, waits for it to commit what was published and replays everything
+ * from the start, as after commits lost in a rebalance. Free of Jest, so that it can live here,
+ * next to the runner.
  */
 export class ConsumerScenario {
   private runner: KafkaConsumerRunner | undefined;
@@ -46,7 +52,11 @@ export class ConsumerScenario {
     const scenario = new ConsumerScenario(options);
     await options.admin.createTopics({
       waitForLeaders: true,
-      topics: scenario.topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+      topics: scenario.topics.map((topic) => ({
+        topic,
+        numPartitions: options.partitions ?? 1,
+        replicationFactor: 1,
+      })),
     });
     return scenario;
   }
@@ -89,25 +99,32 @@ export class ConsumerScenario {
     await this.drained(definition.topic);
   }
 
-  /** Waits until the group has processed and committed everything published so far to `topics`. */
+  /**
+   * Waits until the group has processed and committed everything published so far to `topics`:
+   * its committed offset is the end of every partition.
+   */
   async drained(...topics: string[]): Promise<void> {
     const { admin, groupId } = this.options;
-    const ends = new Map<string, string>();
-    for (const topic of topics.length > 0 ? topics : this.topics) {
-      const [partition] = await admin.fetchTopicOffsets(topic);
-      ends.set(topic, partition?.high ?? '0');
+    const names = topics.length > 0 ? topics : this.topics;
+    const ends: Array<{ topic: string; partition: number; high: string }> = [];
+    for (const topic of names) {
+      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+        ends.push({ topic, partition, high });
+      }
     }
     await poll(
       async () => {
-        const offsets = await admin.fetchOffsets({ groupId, topics: [...ends.keys()] });
-        const committed = new Map(
-          offsets.map((o) => [o.topic, o.partitions.find((p) => p.partition === 0)?.offset]),
+        const offsets = await admin.fetchOffsets({ groupId, topics: names });
+        const committed = (topic: string, partition: number) =>
+          offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition)
+            ?.offset;
+        // An empty partition is drained whatever the group has for it: nothing (-1), or the
+        // "earliest" marker (-2) that a reset leaves until a message is consumed.
+        return ends.every(
+          ({ topic, partition, high }) => high === '0' || committed(topic, partition) === high,
         );
-        // An empty topic is drained whatever the group has for it: nothing (-1), or the "earliest"
-        // marker (-2) that a reset leaves until a message is consumed.
-        return [...ends].every(([topic, end]) => end === '0' || committed.get(topic) === end);
       },
-      `${groupId} to commit everything published to ${[...ends.keys()].join(', ')}`,
+      `${groupId} to commit everything published to ${names.join(', ')}`,
     );
   }
 
