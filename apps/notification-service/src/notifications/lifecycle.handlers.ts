@@ -45,7 +45,7 @@ abstract class NotifyingHandler<
 
   async handle(event: EnvelopeOf<D>, { tx }: HandlerScope<NotificationTransaction>): Promise<void> {
     const { orderId, userId, saleId } = event.payload;
-    const row = await recordNotification(tx, {
+    const notificationId = await recordNotification(tx, {
       orderId,
       userId,
       saleId,
@@ -54,8 +54,9 @@ abstract class NotifyingHandler<
       eventId: event.eventId,
     });
     const fields = { orderId, kind: this.kind, eventId: event.eventId };
-    if (row) this.logger.debug({ ...fields, notificationId: row.id.toString() }, 'notified');
-    else this.logger.info(fields, 'order already has this notification; nothing to add');
+    if (notificationId !== null) {
+      this.logger.debug({ ...fields, notificationId: notificationId.toString() }, 'notified');
+    } else this.logger.info(fields, 'order already has this notification; nothing to add');
   }
 }
 
