@@ -29,6 +29,11 @@ export const configSchema = z
     /** How long a call that times out hangs before the caller gives up on it. */
     PAYMENT_TIMEOUT_MS: milliseconds.default(500),
     /**
+     * How long a charge's answer takes to come back after the provider charged (or declined):
+     * the window in which a crash leaves a charge payment-service has not recorded.
+     */
+    PAYMENT_ANSWER_DELAY_MS: milliseconds.default(0),
+    /**
      * Provider calls per take-up of an intent before it waits a backoff (1 s, doubling, up to
      * 60 s) and is taken up again.
      */
@@ -52,6 +57,11 @@ export const configSchema = z
      * takes the intent up again and asks the provider what became of it.
      */
     PAYMENT_CAPTURE_LEASE_MS: milliseconds.default(5000),
+    /**
+     * false: a capture worker, which charges the intents other instances record and consumes
+     * no events (it scales the provider calls apart from the consumer).
+     */
+    PAYMENT_CONSUMER_ENABLED: z.stringbool({ error: 'must be true or false' }).default(true),
   })
   .refine((c) => c.PAYMENT_FAILURE_RATE + c.PAYMENT_TIMEOUT_RATE <= 1, {
     message: 'plus PAYMENT_FAILURE_RATE must not exceed 1',
@@ -59,21 +69,27 @@ export const configSchema = z
   })
   .refine((c) => c.PAYMENT_CAPTURE_LEASE_MS > captureBudgetMs(c), {
     message:
-      'must be longer than one take-up of an intent: PAYMENT_CAPTURE_ATTEMPTS x (PAYMENT_LATENCY_MS + PAYMENT_TIMEOUT_MS) plus the backoffs',
+      'must be longer than one take-up of an intent: PAYMENT_CAPTURE_ATTEMPTS x (PAYMENT_LATENCY_MS + the longer of PAYMENT_TIMEOUT_MS and PAYMENT_ANSWER_DELAY_MS) plus the backoffs',
     path: ['PAYMENT_CAPTURE_LEASE_MS'],
   });
 
 export type PaymentServiceConfig = z.infer<typeof configSchema>;
 
-/** The worst case of one take-up's provider calls: every attempt times out. */
+/**
+ * The worst case of one take-up's provider calls: every attempt ends as late as a call can, by
+ * timing out or by an answer that comes back late.
+ */
 export function captureBudgetMs(c: {
   PAYMENT_LATENCY_MS: number;
   PAYMENT_TIMEOUT_MS: number;
+  PAYMENT_ANSWER_DELAY_MS: number;
   PAYMENT_CAPTURE_ATTEMPTS: number;
   PAYMENT_RETRY_DELAY_MS: number;
 }): number {
   let backoff = 0;
   for (let n = 1; n < c.PAYMENT_CAPTURE_ATTEMPTS; n++)
     backoff += c.PAYMENT_RETRY_DELAY_MS * 2 ** (n - 1);
-  return c.PAYMENT_CAPTURE_ATTEMPTS * (c.PAYMENT_LATENCY_MS + c.PAYMENT_TIMEOUT_MS) + backoff;
+  const longestCall =
+    c.PAYMENT_LATENCY_MS + Math.max(c.PAYMENT_TIMEOUT_MS, c.PAYMENT_ANSWER_DELAY_MS);
+  return c.PAYMENT_CAPTURE_ATTEMPTS * longestCall + backoff;
 }

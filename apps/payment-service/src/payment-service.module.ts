@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ConsumerGroup } from '@seckill/contracts';
 import { KafkaModule } from '@seckill/kafka';
 import { PersistenceModule } from '@seckill/persistence';
 import { PaymentServiceConfig, SERVICE } from './config';
@@ -23,15 +24,20 @@ export class PaymentServiceModule {
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
         PaymentProviderModule.register(config),
-        KafkaModule.forConsumer({
-          groupId: SERVICE,
-          maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
-          retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
-          handlers: [
-            InventoryReservedIntegrationEventHandler,
-            OrderCancelledIntegrationEventHandler,
-          ],
-        }),
+        // A capture worker (PAYMENT_CONSUMER_ENABLED=false) only runs the capturer and the relay.
+        ...(config.PAYMENT_CONSUMER_ENABLED
+          ? [
+              KafkaModule.forConsumer({
+                groupId: ConsumerGroup.Payment,
+                maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,
+                retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+                handlers: [
+                  InventoryReservedIntegrationEventHandler,
+                  OrderCancelledIntegrationEventHandler,
+                ],
+              }),
+            ]
+          : []),
       ],
     };
   }

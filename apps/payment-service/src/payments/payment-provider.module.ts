@@ -26,6 +26,7 @@ export class PaymentProviderModule {
               failureRate: config.PAYMENT_FAILURE_RATE,
               timeoutRate: config.PAYMENT_TIMEOUT_RATE,
               timeoutMs: config.PAYMENT_TIMEOUT_MS,
+              answerDelayMs: config.PAYMENT_ANSWER_DELAY_MS,
             }),
         },
         {

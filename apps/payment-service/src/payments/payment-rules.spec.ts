@@ -100,7 +100,20 @@ describe('payment-service config', () => {
       PAYMENT_FAILURE_RATE: 0.05,
       PAYMENT_TIMEOUT_RATE: 0.02,
       PAYMENT_CAPTURE_ATTEMPTS: 3,
+      PAYMENT_ANSWER_DELAY_MS: 0,
+      PAYMENT_CONSUMER_ENABLED: true,
     });
+  });
+
+  it('reads the answer delay and a capture worker without a consumer', () => {
+    expect(
+      loadConfig('payment-service', configSchema, {
+        ...base,
+        PAYMENT_ANSWER_DELAY_MS: '3000',
+        PAYMENT_CAPTURE_ATTEMPTS: '1',
+        PAYMENT_CONSUMER_ENABLED: 'false',
+      }),
+    ).toMatchObject({ PAYMENT_ANSWER_DELAY_MS: 3000, PAYMENT_CONSUMER_ENABLED: false });
   });
 
   it.each([
@@ -132,10 +145,27 @@ describe('payment-service config', () => {
     ).toThrow('PAYMENT_CAPTURE_LEASE_MS');
   });
 
+  it('counts a late answer in the take-up, like a timeout', () => {
+    // 3 x (50 + 2000) + 100 + 200: past the default 5 s lease, which must then be longer.
+    const late = { ...base, PAYMENT_ANSWER_DELAY_MS: '2000' };
+    expect(() => loadConfig('payment-service', configSchema, late)).toThrow(
+      'PAYMENT_CAPTURE_LEASE_MS',
+    );
+    expect(
+      captureBudgetMs(
+        loadConfig('payment-service', configSchema, { ...late, PAYMENT_CAPTURE_LEASE_MS: '6451' }),
+      ),
+    ).toBe(6450);
+  });
+
   it.each([
     ['PAYMENT_MAX_CONCURRENT_CAPTURES', '0'],
     ['PAYMENT_MAX_CONCURRENT_CAPTURES', 'many'],
     ['PAYMENT_CAPTURE_LEASE_MS', '-5'],
+    ['PAYMENT_ANSWER_DELAY_MS', '-1'],
+    ['PAYMENT_ANSWER_DELAY_MS', '2.5'],
+    ['PAYMENT_ANSWER_DELAY_MS', 'later'],
+    ['PAYMENT_CONSUMER_ENABLED', 'maybe'],
   ])('rejects %s=%s, naming it', (name, value) => {
     expect(() => loadConfig('payment-service', configSchema, { ...base, [name]: value })).toThrow(
       name,

@@ -21,6 +21,12 @@ export interface ProviderRates {
 export interface ProviderSettings extends ProviderRates {
   readonly latencyMs: number;
   readonly timeoutMs: number;
+  /**
+   * How long the answer to a charge takes to come back after the provider wrote it to its
+   * ledger (default 0): the part of a round trip in which a caller that crashes has been charged
+   * without knowing it.
+   */
+  readonly answerDelayMs?: number;
 }
 
 /**
@@ -89,7 +95,8 @@ export const DECLINE_REASON = 'card declined by the payment provider (simulated)
  *   answer and charges nothing (also after a timeout, whether or not that call had charged);
  * - the same key with other parameters is refused (`IdempotencyKeyReusedError`);
  * - `retrieve(key)` says what happened to a key, so a caller that crashed can ask.
- * Every call takes `latencyMs`; `decisions` says approve, decline or time out.
+ * Every call takes `latencyMs`, and a charge's answer `answerDelayMs` more after the ledger write;
+ * `decisions` says approve, decline or time out.
  */
 export class SimulatedPaymentProvider {
   constructor(
@@ -122,6 +129,7 @@ export class SimulatedPaymentProvider {
     const charge = await this.find(request.idempotencyKey);
     if (!charge) throw new Error(`charge ${request.idempotencyKey} vanished from the ledger`);
     if (decision === 'LOST_ANSWER') return this.timeOut(request.idempotencyKey);
+    await pause(this.settings.answerDelayMs ?? 0);
     return this.replay(charge, request);
   }
 
