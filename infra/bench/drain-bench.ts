@@ -1,9 +1,12 @@
 /**
- * `npm run bench -- drain`: peak shaving, measured. A backlog of B events waits on a topic; a
- * consumer group capped at R events/s drains it through the real runner (inbox + effect in one
- * Postgres transaction, offsets after commit) into a scratch database. The brief's claim: the
- * database sees R writes/s (±5 %) and the backlog is gone after B/R seconds (±10 %). The same run
- * drains the backlog once more without a cap, so the figure comes with the ceiling it is under.
+ * `npm run bench -- drain --runner-only`: peak shaving, measured. A backlog of B events waits on
+ * a topic; a consumer group capped at R events/s drains it through the real runner (inbox +
+ * effect in one Postgres transaction, offsets after commit) into a scratch database. The brief's
+ * claim: the database sees R writes/s (±5 %) and the backlog is gone after B/R seconds (±10 %).
+ * The same run drains the backlog once more without a cap, so the figure comes with the ceiling
+ * it is under.
+ * Without --runner-only, `drain` measures the whole saga instead (saga-drain.ts); this file
+ * parses the command line of both.
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
@@ -30,7 +33,8 @@ import {
 } from '@seckill/persistence';
 import { databaseUrl } from '../local/services';
 import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
-import { parseIntOption, parseOptions, UsageError } from './args';
+import { parseDuration, parseIntOption, parseOptions, UsageError } from './args';
+import { defaultTimeoutSec, SAGA_DRAIN_DEFAULTS, type SagaDrainOptions } from './saga-drain';
 
 export interface DrainOptions {
   readonly rate: number;
@@ -48,18 +52,40 @@ export const DRAIN_DEFAULTS: DrainOptions = {
   skipUncapped: false,
 };
 
-export const DRAIN_USAGE = `Usage: npm run bench -- drain [options]
+const saga = SAGA_DRAIN_DEFAULTS;
 
-Peak shaving, measured: B events wait on a fresh topic; a consumer group capped at R events/s
-drains them through the real consumer runner (inbox row + one write per event in one Postgres
-transaction per chunk, offsets committed after it) into a scratch database. Judges the brief:
-DB write rate within 5 % of R, drain time within 10 % of B/R. Then drains the same backlog
-without a cap (a second group: the ceiling the cap sits under) and a tenth of it with one
-event per transaction (what batching buys).
+export const DRAIN_USAGE = `Usage: npm run bench -- drain [options]                the whole saga (default)
+       npm run bench -- drain --runner-only [options]  the consumer runner alone
 
-Needs the local infrastructure (npm run infra -- up); creates and drops its own database and topic.
+The whole saga, on the running shop (npm run shop -- --detach): admits N orders through the
+gateway while inventory, payment, logistics and notification are stopped (order-service keeps
+admitting, and its read model keeps consuming), then starts those four at once. Every
+${saga.sampleMs} ms it reads each consumer group's lag (Kafka offsets) and the orders per status
+(order-service's read model) until every order is terminal and every group is at lag 0. Reports
+the admission time, the time until every order is terminal (from the release and from the last
+202), each group's peak lag, time to lag 0 and rate, the slowest group, and the Postgres
+ceiling (pgbench) measured afterwards; judges the targets (>= 500 orders/s sustained; 10,000
+orders terminal <= 30 s after the last 202). The chart of lag per group and the samples go to
+.cache/bench/drain-<run>.svg and .json. The consumers are running again when it ends.
 
 Options:
+  --orders <n>       accepted orders in the backlog (default ${saga.orders}; 10000 for the target)
+  --concurrency <n>  purchases in flight during admission (default ${saga.concurrency})
+  --sample <time>    sampling interval (default ${saga.sampleMs}ms)
+  --timeout <time>   stop waiting this long after the release (default 120 s + 1 s per 10 orders)
+  --ceiling <time>   length of the pgbench run (default ${saga.ceilingSec}s)
+  --update-docs      write the figures into docs/benchmarks.md and the chart to
+                     docs/bench/drain-lag.svg
+
+--runner-only: peak shaving of the consumer runner alone. B events wait on a fresh topic; a
+consumer group capped at R events/s drains them through the real consumer runner (inbox row +
+one write per event in one Postgres transaction per chunk, offsets committed after it) into a
+scratch database. Judges: DB write rate within 5 % of R, drain time within 10 % of B/R. Then
+drains the same backlog without a cap (a second group: the ceiling the cap sits under) and a
+tenth of it with one event per transaction (what batching buys). Needs only the
+infrastructure (npm run infra -- up); creates and drops its own database and topic.
+
+Options with --runner-only:
   --rate <n>         the cap R, events/s (default ${DRAIN_DEFAULTS.rate})
   --backlog <n>      the backlog B, events (default ${DRAIN_DEFAULTS.backlog})
   --partitions <n>   partitions of the topic (default ${DRAIN_DEFAULTS.partitions})
@@ -67,6 +93,49 @@ Options:
   --skip-uncapped    leave out the uncapped runs
   --update-docs      write this run's figures into docs/benchmarks.md
 `;
+
+export type DrainCommand =
+  | { readonly kind: 'saga'; readonly options: SagaDrainOptions; readonly updateDocs: boolean }
+  | {
+      readonly kind: 'runner';
+      readonly options: DrainOptions;
+      readonly updateDocs: boolean;
+    };
+
+/** `drain`'s arguments: the whole saga, or with --runner-only the runner alone. */
+export function parseDrainCommand(argv: readonly string[]): DrainCommand {
+  if (argv.includes('--runner-only')) {
+    const { updateDocs, ...options } = parseDrainArgs(argv.filter((a) => a !== '--runner-only'));
+    return { kind: 'runner', options, updateDocs };
+  }
+  const { values, flags, positional } = parseOptions(
+    argv,
+    ['--orders', '--concurrency', '--sample', '--timeout', '--ceiling'],
+    ['--update-docs'],
+  );
+  if (positional.length) throw new UsageError(`unexpected argument: ${positional.join(' ')}`);
+  const orders = values.has('--orders')
+    ? parseIntOption('--orders', values.get('--orders'), 10, 100_000)
+    : saga.orders;
+  const seconds = (name: string): number | undefined =>
+    values.has(name) ? parseDuration(values.get(name) ?? '') : undefined;
+  const sampleSec = seconds('--sample');
+  if (sampleSec !== undefined && (sampleSec < 0.05 || sampleSec > 10))
+    throw new UsageError(`--sample must be between 50ms and 10s, got ${values.get('--sample')}`);
+  return {
+    kind: 'saga',
+    options: {
+      orders,
+      concurrency: values.has('--concurrency')
+        ? parseIntOption('--concurrency', values.get('--concurrency'), 1, 1024)
+        : saga.concurrency,
+      sampleMs: sampleSec === undefined ? saga.sampleMs : Math.round(sampleSec * 1000),
+      timeoutSec: seconds('--timeout') ?? defaultTimeoutSec(orders),
+      ceilingSec: Math.max(1, Math.round(seconds('--ceiling') ?? saga.ceilingSec)),
+    },
+    updateDocs: flags.has('--update-docs'),
+  };
+}
 
 export function parseDrainArgs(argv: readonly string[]): DrainOptions & { updateDocs: boolean } {
   const { values, flags, positional } = parseOptions(
@@ -152,7 +221,8 @@ export function formatDrainReport(report: DrainReport): string {
 }
 
 export const DRAIN_DOC_MARKERS = {
-  begin: '<!-- bench:drain:begin (generated by npm run bench -- drain --update-docs) -->',
+  begin:
+    '<!-- bench:drain:begin (generated by npm run bench -- drain --runner-only --update-docs) -->',
   end: '<!-- bench:drain:end -->',
 } as const;
 

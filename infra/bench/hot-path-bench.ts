@@ -41,12 +41,13 @@ import {
 } from './cpu';
 import { formatProfileSummary, summarizeProfile, type CpuProfile } from './cpuprofile';
 import { type Phase, type PhaseResult, type RequestSpec, drive } from './driver';
+import { gitCommit } from './git-commit';
 import { measurePgCeiling } from './pg-ceiling';
 import { counterDeltas, fetchMetrics } from './prom';
 import { type RedisCeiling, measureScript } from './redis-ceiling';
 import { admissionBench, tokenBucketBench } from './redis-scripts';
 import { type BenchReport, type HttpFigure, type Machine, zeroCounts } from './report';
-import { ShopApi, type Sale } from './shop-api';
+import { openSale, ShopApi, type Sale } from './shop-api';
 import { OUTCOMES, type Outcome } from './stats';
 
 type Log = (line: string) => void;
@@ -648,45 +649,6 @@ function figure(m: Measured, expected: Outcome): HttpFigure {
     cpuUsPerRequest: m.cpuUs,
     disturbance: m.disturbed,
   };
-}
-
-async function openSale(
-  api: ShopApi,
-  admin: string,
-  name: string,
-  stock: number,
-  perUserLimit: number,
-): Promise<Sale> {
-  const now = Date.now();
-  let sale = await api.createSale(admin, {
-    name,
-    price: 4999,
-    stock,
-    perUserLimit,
-    startsAt: new Date(now - 1000).toISOString(),
-    endsAt: new Date(now + 6 * 3_600_000).toISOString(),
-  });
-  const deadline = Date.now() + 10_000;
-  while (sale.status !== 'OPEN') {
-    if (Date.now() > deadline) throw new Error(`sale ${sale.id} is ${sale.status}, not OPEN`);
-    await sleep(200);
-    sale = await api.sale(sale.id);
-  }
-  return sale;
-}
-
-function gitCommit(root: string): string {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: root,
-      encoding: 'utf8',
-    }).trim();
-    const dirty =
-      execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${sha} + uncommitted changes` : sha;
-  } catch {
-    return 'unknown';
-  }
 }
 
 function version(cmd: string, args: string[], pattern: RegExp): string {

@@ -3,6 +3,8 @@
  * reading a sale and an order. Plain `fetch` (Node's undici) against the public contract in
  * libs/contracts/src/http/api.ts and docs/hot-path.md.
  */
+import { sleep } from './children';
+
 export class ApiError extends Error {
   constructor(
     message: string,
@@ -176,4 +178,30 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return out;
+}
+
+/** Creates a sale open from now for 6 hours, and waits (up to 10 s) until it reads as OPEN. */
+export async function openSale(
+  api: ShopApi,
+  admin: string,
+  name: string,
+  stock: number,
+  perUserLimit: number,
+): Promise<Sale> {
+  const now = Date.now();
+  let sale = await api.createSale(admin, {
+    name,
+    price: 4999,
+    stock,
+    perUserLimit,
+    startsAt: new Date(now - 1000).toISOString(),
+    endsAt: new Date(now + 6 * 3_600_000).toISOString(),
+  });
+  const deadline = Date.now() + 10_000;
+  while (sale.status !== 'OPEN') {
+    if (Date.now() > deadline) throw new Error(`sale ${sale.id} is ${sale.status}, not OPEN`);
+    await sleep(200);
+    sale = await api.sale(sale.id);
+  }
+  return sale;
 }

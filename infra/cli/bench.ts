@@ -14,16 +14,23 @@ import {
   DRAIN_USAGE,
   formatDrainMarkdown,
   formatDrainReport,
-  parseDrainArgs,
+  parseDrainCommand,
   runDrainBench,
 } from '../bench/drain-bench';
 import { runHotPathBench } from '../bench/hot-path-bench';
 import { formatMarkdown, formatReport, replaceSection } from '../bench/report';
+import { runSagaDrain } from '../bench/saga-drain';
+import {
+  formatSagaDrainMarkdown,
+  formatSagaDrainReport,
+  SAGA_DRAIN_DOC_MARKERS,
+  sagaLagChart,
+} from '../bench/saga-drain-report';
 import { repoRoot } from '../local/infra-paths';
 
 const d = BENCH_DEFAULTS;
 const USAGE = `Usage: npm run bench -- hot-path [options]
-       npm run bench -- drain [options]    (the consumer rate cap; drain --help)
+       npm run bench -- drain [options]    (the whole saga drains a backlog; drain --help)
 
 Measures, in one run with one load driver (autocannon):
   the HTTP ceiling (a bare node:http server; a bare Fastify route for reference), the
@@ -67,7 +74,16 @@ async function writeDocSection(
   return path.relative(process.cwd(), file);
 }
 
-/** npm run bench -- drain: the consumer's rate cap and backlog drain (infra/bench/drain-bench.ts). */
+/** The chart of the whole-saga drain in the docs, and its path relative to docs/benchmarks.md. */
+const DRAIN_CHART = {
+  file: path.join('docs', 'bench', 'drain-lag.svg'),
+  link: 'bench/drain-lag.svg',
+};
+
+/**
+ * npm run bench -- drain: the whole saga drains a backlog (infra/bench/saga-drain.ts), or with
+ * --runner-only the consumer's rate cap and backlog drain (infra/bench/drain-bench.ts).
+ */
 async function drainMain(argv: readonly string[]): Promise<number> {
   const command = parseCommandLine(
     'bench',
@@ -75,16 +91,32 @@ async function drainMain(argv: readonly string[]): Promise<number> {
     (args) =>
       args.includes('--help') || args.includes('-h')
         ? ({ kind: 'help' } as const)
-        : ({ kind: 'drain', options: parseDrainArgs(args) } as const),
+        : parseDrainCommand(args),
     argv,
   );
   if (typeof command === 'number') return command;
   const log = lineLogger();
+  const invocation = `npm run bench -- drain ${argv.join(' ')}`.trim();
+  if (command.kind === 'saga') {
+    const { report, files } = await runSagaDrain(command.options, invocation, log);
+    log('');
+    log(formatSagaDrainReport(report));
+    log(`\nchart and samples: ${files.join(', ')}`);
+    if (command.updateDocs) {
+      fs.mkdirSync(path.join(repoRoot(), path.dirname(DRAIN_CHART.file)), { recursive: true });
+      fs.writeFileSync(path.join(repoRoot(), DRAIN_CHART.file), sagaLagChart(report));
+      const file = await writeDocSection(
+        formatSagaDrainMarkdown(report, DRAIN_CHART.link),
+        SAGA_DRAIN_DOC_MARKERS,
+      );
+      log(`figures written to ${file}, chart to ${DRAIN_CHART.file}`);
+    }
+    return 0;
+  }
   const report = await runDrainBench(command.options, log);
   log('');
   log(formatDrainReport(report));
-  if (command.options.updateDocs) {
-    const invocation = `npm run bench -- drain ${argv.join(' ')}`.trim();
+  if (command.updateDocs) {
     const file = await writeDocSection(
       formatDrainMarkdown(report, invocation, new Date()),
       DRAIN_DOC_MARKERS,

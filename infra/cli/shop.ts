@@ -1,5 +1,5 @@
 /**
- * npm run shop -- [up|status|stop|kill <svc>|restart <svc>|logs [svc...]|--help]
+ * npm run shop -- [up|status|stop [svc...]|kill <svc>|restart <svc...>|logs [svc...]|--help]
  *
  * The whole shop as local processes: the infra runner's PostgreSQL, Redis and Kafka, then the six
  * services, detached, with their logs in .data/logs/. See infra/README.md, "Running the shop locally".
@@ -59,11 +59,11 @@ async function run(parsed: ParsedArgs): Promise<number> {
     case 'status':
       return status(io);
     case 'stop':
-      return stop(command.keepInfra, io);
+      return stop(command.services, command.keepInfra, io);
     case 'kill':
       return kill(command.service, io);
     case 'restart':
-      return restart(command.service, command.timeoutMs, io);
+      return restart(command.services, command.timeoutMs, io);
     case 'logs':
       return logs(command.services, command.lines, io);
   }

@@ -48,7 +48,22 @@ describe('parseArgs', () => {
       timeoutMs: 30_000,
     });
     expect(parseArgs(['--brokers=1']).command).toMatchObject({ brokers: 1 });
-    expect(parseArgs(['stop', '--keep-infra']).command).toEqual({ kind: 'stop', keepInfra: true });
+    expect(parseArgs(['stop', '--keep-infra']).command).toEqual({
+      kind: 'stop',
+      services: [],
+      keepInfra: true,
+    });
+  });
+
+  it('parses stop with services: only those, never the infra', () => {
+    expect(parseArgs(['stop', 'inventory', 'payment-service', 'inventory']).command).toEqual({
+      kind: 'stop',
+      services: ['inventory-service', 'payment-service'],
+      keepInfra: false,
+    });
+    expect(usageError(['stop', 'inventory', '--keep-infra'])).toBe(
+      '"stop <service...>" never stops the infra; --keep-infra goes without services',
+    );
   });
 
   it('rejects a broker count other than 1 or 3', () => {
@@ -56,19 +71,22 @@ describe('parseArgs', () => {
     expect(usageError(['--brokers'])).toBe('--brokers needs a value');
   });
 
-  it('parses kill and restart with one service, accepting the short name', () => {
+  it('parses kill with one service and restart with one or more, accepting the short name', () => {
     expect(parseArgs(['kill', 'inventory-service']).command).toEqual({
       kind: 'kill',
       service: 'inventory-service',
     });
     expect(parseArgs(['restart', 'inventory']).command).toEqual({
       kind: 'restart',
-      service: 'inventory-service',
+      services: ['inventory-service'],
       timeoutMs: DEFAULT_READY_TIMEOUT_MS,
     });
     expect(parseArgs(['restart', 'gateway', '--timeout=5']).command).toMatchObject({
-      service: 'gateway',
+      services: ['gateway'],
       timeoutMs: 5_000,
+    });
+    expect(parseArgs(['restart', 'payment', 'logistics', 'payment']).command).toMatchObject({
+      services: ['payment-service', 'logistics-service'],
     });
   });
 
@@ -79,9 +97,11 @@ describe('parseArgs', () => {
     expect(usageError(['kill'])).toMatch(
       /^"kill" needs exactly one service; valid services: gateway, /,
     );
-    expect(usageError(['restart', 'gateway', 'order-service'])).toMatch(
-      /needs exactly one service/,
+    expect(usageError(['kill', 'gateway', 'order-service'])).toMatch(/needs exactly one service/);
+    expect(usageError(['restart'])).toMatch(
+      /^"restart" needs at least one service; valid services: gateway, /,
     );
+    expect(usageError(['restart', 'gateway', 'invntory'])).toMatch(/^unknown service "invntory"/);
   });
 
   it('parses logs with any number of services (deduplicated) and --lines', () => {

@@ -18,9 +18,19 @@ export type ShopCommand =
       readonly timeoutMs: number;
     }
   | { readonly kind: 'status' }
-  | { readonly kind: 'stop'; readonly keepInfra: boolean }
+  | {
+      readonly kind: 'stop';
+      /** None named: every service, then the infra (unless keepInfra). Named: only those. */
+      readonly services: readonly ServiceName[];
+      readonly keepInfra: boolean;
+    }
   | { readonly kind: 'kill'; readonly service: ServiceName }
-  | { readonly kind: 'restart'; readonly service: ServiceName; readonly timeoutMs: number }
+  | {
+      readonly kind: 'restart';
+      /** Started together and awaited together. */
+      readonly services: readonly ServiceName[];
+      readonly timeoutMs: number;
+    }
   | { readonly kind: 'logs'; readonly services: readonly ServiceName[]; readonly lines: number }
   | { readonly kind: 'help' };
 
@@ -55,8 +65,11 @@ Commands:
       --timeout <s>    how long to wait for readiness (default ${DEFAULT_READY_TIMEOUT_MS / 1000})
   status               each service's pid, port, liveness and readiness, and the infra
   stop [--keep-infra]  stop the services (SIGTERM, SIGKILL after 20 s), then the infra
+  stop <service...>    stop only these services (SIGTERM, SIGKILL after 20 s); the rest and the
+                       infra keep running
   kill <service>       SIGKILL one service (to demonstrate recovery)
-  restart <service>    stop it if running, start it again, wait until ready [--timeout <s>]
+  restart <service...> stop each if running, start them all at once, wait until all are ready
+                       [--timeout <s>]
   logs [service...]    stream the services' logs (all by default) [--lines/-n <n>, default ${DEFAULT_LOG_LINES}]
   help, --help, -h     this text
 
@@ -183,6 +196,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const noPositionals = (): void => {
     if (rest.length) throw new UsageError(`"${cmd}" takes no arguments, got: ${rest.join(' ')}`);
   };
+  const services = (): ServiceName[] => [...new Set(rest.map(resolveService))];
   const oneService = (): ServiceName => {
     if (rest.length !== 1) {
       throw new UsageError(
@@ -208,19 +222,34 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     case 'status':
       noPositionals();
       return { command: { kind: 'status' }, noColor };
-    case 'stop':
-      noPositionals();
-      return { command: { kind: 'stop', keepInfra: flags.has('keep-infra') }, noColor };
+    case 'stop': {
+      const named = services();
+      if (named.length && flags.has('keep-infra')) {
+        throw new UsageError(
+          '"stop <service...>" never stops the infra; --keep-infra goes without services',
+        );
+      }
+      return {
+        command: { kind: 'stop', services: named, keepInfra: flags.has('keep-infra') },
+        noColor,
+      };
+    }
     case 'kill':
       return { command: { kind: 'kill', service: oneService() }, noColor };
-    case 'restart':
-      return { command: { kind: 'restart', service: oneService(), timeoutMs }, noColor };
+    case 'restart': {
+      const named = services();
+      if (named.length === 0) {
+        throw new UsageError(
+          `"restart" needs at least one service; valid services: ${SERVICE_NAMES.join(', ')}`,
+        );
+      }
+      return { command: { kind: 'restart', services: named, timeoutMs }, noColor };
+    }
     case 'logs': {
-      const services = [...new Set(rest.map(resolveService))];
       const linesRaw = values.get('lines');
       const lines =
         linesRaw === undefined ? DEFAULT_LOG_LINES : positiveInt('--lines', linesRaw, 0);
-      return { command: { kind: 'logs', services, lines }, noColor };
+      return { command: { kind: 'logs', services: services(), lines }, noColor };
     }
     case 'help':
       return { command: { kind: 'help' }, noColor };

@@ -404,16 +404,25 @@ export async function status(io: Io): Promise<number> {
 // stop, kill, restart
 // ---------------------------------------------------------------------------------------------
 
-export async function stop(keepInfra: boolean, io: Io): Promise<number> {
+/** Stops the named services; with none named, every service, then the infra (unless keepInfra). */
+export async function stop(
+  names: readonly ServiceName[],
+  keepInfra: boolean,
+  io: Io,
+): Promise<number> {
   const layout = infraLayout();
   const started = Date.now();
+  const specs = names.length ? names.map(serviceSpec) : SERVICES;
   const release = await acquireLock(serviceLock(layout), io.log);
   try {
-    await step(io.log, 'services: stop', () => stopServices(layout, SERVICES, io.log));
+    await step(io.log, `services: stop${names.length ? ` ${names.join(', ')}` : ''}`, () =>
+      stopServices(layout, specs, io.log),
+    );
   } finally {
     release();
   }
-  if (keepInfra) io.log('infra keeps running (--keep-infra)');
+  if (names.length) io.log('the other services and the infra keep running');
+  else if (keepInfra) io.log('infra keeps running (--keep-infra)');
   else
     await step(io.log, 'infra: down', () =>
       infraDown({ log: (line) => io.log(`[infra] ${line}`) }),
@@ -443,10 +452,17 @@ export async function kill(name: ServiceName, io: Io): Promise<number> {
   return 0;
 }
 
-export async function restart(name: ServiceName, timeoutMs: number, io: Io): Promise<number> {
+/**
+ * Stops each named service that runs, then starts them all at once and waits until every one is
+ * ready: several consumers released together (npm run bench -- drain) start within one spawn.
+ */
+export async function restart(
+  names: readonly ServiceName[],
+  timeoutMs: number,
+  io: Io,
+): Promise<number> {
   const { log } = io;
   const layout = infraLayout();
-  const spec = serviceSpec(name);
   const started = Date.now();
   const infra = await infraStatus();
   const down = infra.filter((c) => !c.running).map((c) => c.component);
@@ -455,38 +471,49 @@ export async function restart(name: ServiceName, timeoutMs: number, io: Io): Pro
       `the infra is not running (${down.join(', ')}); "npm run shop" starts everything`,
     );
   }
-  let proc: ServiceProcess;
+  const procs: ServiceProcess[] = [];
   const release = await acquireLock(serviceLock(layout), log);
   try {
-    const st = inspectService(layout, name);
-    // What runs now wins (the infra may have been restarted with another profile), then what it had.
-    const had = st.kind === 'alive' || st.kind === 'stale' ? recordedBrokers(st.record) : undefined;
-    const brokers = brokersForRestart(runningKafkaBrokers(), had);
-    if (st.kind === 'alive') {
-      await step(log, `${name}: stop (pid ${st.record.pid})`, () =>
-        stopServices(layout, [spec], log),
-      );
-    } else {
-      log(
-        `${name}: not running${st.kind === 'stale' ? ` (pid ${st.record.pid} exited)` : ''}; starting it`,
-      );
-      if (st.kind !== 'none') removePidFile(servicePidFile(layout, name));
+    const starts: Array<{ spec: ServiceSpec; brokers: BrokerCount }> = [];
+    const running: ServiceSpec[] = [];
+    for (const name of names) {
+      const spec = serviceSpec(name);
+      const st = inspectService(layout, name);
+      // What runs now wins (the infra may have been restarted with another profile), then what it had.
+      const had =
+        st.kind === 'alive' || st.kind === 'stale' ? recordedBrokers(st.record) : undefined;
+      starts.push({ spec, brokers: brokersForRestart(runningKafkaBrokers(), had) });
+      if (st.kind === 'alive') running.push(spec);
+      else {
+        log(
+          `${name}: not running${st.kind === 'stale' ? ` (pid ${st.record.pid} exited)` : ''}; starting it`,
+        );
+        if (st.kind !== 'none') removePidFile(servicePidFile(layout, name));
+      }
     }
-    if (await isPortOpen(HOST, spec.port, 500)) {
-      throw new ShopError(
-        `port ${spec.port} is still taken (by a process the shop did not start?); see "ss -ltnp 'sport = :${spec.port}'"`,
+    if (running.length) {
+      await step(log, `${running.map((s) => s.name).join(', ')}: stop`, () =>
+        stopServices(layout, running, log),
       );
     }
-    proc = await startService(layout, spec, infraEndpoints(brokers), brokers);
+    for (const { spec } of starts) {
+      if (await isPortOpen(HOST, spec.port, 500)) {
+        throw new ShopError(
+          `port ${spec.port} is still taken (by a process the shop did not start?); see "ss -ltnp 'sport = :${spec.port}'"`,
+        );
+      }
+    }
+    for (const { spec, brokers } of starts)
+      procs.push(await startService(layout, spec, infraEndpoints(brokers), brokers));
   } finally {
     release();
   }
   log(
-    `${name}: started (pid ${proc.pid}); waiting for /health/ready (up to ${formatElapsed(timeoutMs)})`,
+    `${procs.map((p) => `${p.spec.name} (pid ${p.pid})`).join(', ')}: started; waiting for /health/ready (up to ${formatElapsed(timeoutMs)})`,
   );
-  await waitUntilReady(layout, [proc], { timeoutMs, log });
+  await waitUntilReady(layout, procs, { timeoutMs, log });
   io.out(
-    `${name} ready again (pid ${proc.pid}, ${baseUrl(spec.port)}) in ${formatElapsed(Date.now() - started)}`,
+    `${procs.map((p) => `${p.spec.name} (pid ${p.pid}, ${baseUrl(p.spec.port)})`).join(', ')} ready again in ${formatElapsed(Date.now() - started)}`,
   );
   return 0;
 }
