@@ -2,9 +2,14 @@ import type { Admin } from 'kafkajs';
 import { TOPIC_CATALOGUE, TopicName, TopicSpec } from '@seckill/contracts';
 import { provisionTopics } from './provisioning';
 
-/** An in-memory stand-in for the admin client: topic name → partition count. */
-function fakeAdmin(brokers: number, existing: Record<string, number> = {}) {
+/**
+ * An in-memory stand-in for the admin client: topic name → partition count. The first
+ * `notServedYet` offset reads fail as a new partition's leader can (NOT_LEADER_FOR_PARTITION).
+ */
+function fakeAdmin(brokers: number, existing: Record<string, number> = {}, notServedYet = 0) {
   const topics = new Map(Object.entries(existing));
+  const offsetReads: string[] = [];
+  let refusals = notServedYet;
   const created: Array<{
     topic: string;
     numPartitions?: number;
@@ -37,8 +42,17 @@ function fakeAdmin(brokers: number, existing: Record<string, number> = {}) {
       for (const p of topicPartitions) topics.set(p.topic, p.count);
       return true;
     },
+    fetchTopicOffsets: async (topic: string) => {
+      offsetReads.push(topic);
+      if (refusals-- > 0) {
+        throw Object.assign(new Error('This server is not the leader for that topic-partition'), {
+          retriable: true,
+        });
+      }
+      return [];
+    },
   };
-  return { admin: admin as unknown as Admin, topics, created };
+  return { admin: admin as unknown as Admin, topics, created, offsetReads };
 }
 
 describe('provisionTopics', () => {
@@ -56,6 +70,13 @@ describe('provisionTopics', () => {
     await provisionTopics(admin);
     expect(created.every((t) => t.replicationFactor === 1)).toBe(true);
     expect(created[0]?.configEntries).toContainEqual({ name: 'min.insync.replicas', value: '1' });
+  });
+
+  it('returns only once every new topic is served, asking again while its leader is not ready', async () => {
+    const { admin, offsetReads } = fakeAdmin(1, {}, 2);
+    const result = await provisionTopics(admin);
+    // Each created topic read until clean: the first one three times (two refusals), then once.
+    expect(offsetReads).toEqual([result.created[0], result.created[0], ...result.created]);
   });
 
   it('is idempotent: a second run changes nothing', async () => {

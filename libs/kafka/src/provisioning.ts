@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { DEFAULT_TOPIC_PARTITIONS, TOPIC_CATALOGUE, TopicSpec } from '@seckill/contracts';
 
@@ -76,6 +77,32 @@ export async function provisionTopics(
     }
   }
   const created = missing.map((t) => t.name);
+  await untilServed(admin, [...created, ...grown]);
   const unchanged = present.map((t) => t.name).filter((name) => !grown.includes(name));
   return { created, grown, unchanged };
+}
+
+/** How long a new partition may take to be served by its leader before provisioning gives up. */
+const SERVED_TIMEOUT_MS = 30_000;
+
+/**
+ * `waitForLeaders` sees the leaders in the metadata; the leader itself can still answer
+ * NOT_LEADER_FOR_PARTITION for a moment (seen on a fresh KRaft broker in CI, by the first client
+ * that read a topic it had just created). Asking every new partition for its offsets until the
+ * answer is clean means provisioning returns only once the topics can be used.
+ */
+async function untilServed(admin: Admin, topics: readonly string[]): Promise<void> {
+  const deadline = Date.now() + SERVED_TIMEOUT_MS;
+  for (const topic of topics) {
+    for (;;) {
+      try {
+        await admin.fetchTopicOffsets(topic);
+        break;
+      } catch (error) {
+        const retriable = (error as { retriable?: unknown }).retriable === true;
+        if (!retriable || Date.now() > deadline) throw error;
+        await sleep(100);
+      }
+    }
+  }
 }

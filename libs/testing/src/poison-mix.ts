@@ -32,6 +32,36 @@ export interface GroupUnderTest {
   drained(...topics: string[]): Promise<void>;
 }
 
+/**
+ * The layout every consumer's poison test sends over three partitions: on each, a poison message
+ * between two good events (`good`: six, in partition order). Partition 0 gets bytes that are not JSON, partition 1 `invalid` (an
+ * envelope whose payload fails its schema), partition 2 the service's own `refused` event if it
+ * has one (a valid event its handler rejects for good), else nothing between its two good ones.
+ */
+export function poisonAmongGood(
+  good: readonly object[],
+  invalid: object,
+  refused?: { readonly value: object; readonly deadLetterReason: string },
+): MixedMessage[] {
+  const [first, second, third, fourth, fifth, last] = good;
+  if (good.length !== 6 || !first || !second || !third || !fourth || !fifth || !last) {
+    throw new Error(
+      `poisonAmongGood takes six good events (two per partition), got ${good.length}`,
+    );
+  }
+  return [
+    { partition: 0, value: first },
+    { partition: 0, value: NOT_JSON, deadLetterReason: 'MALFORMED_JSON' },
+    { partition: 0, value: second },
+    { partition: 1, value: third },
+    { partition: 1, value: invalid, deadLetterReason: 'INVALID_PAYLOAD' },
+    { partition: 1, value: fourth },
+    { partition: 2, value: fifth },
+    ...(refused ? [{ partition: 2, ...refused }] : []),
+    { partition: 2, value: last },
+  ];
+}
+
 export interface PoisonMixOptions {
   readonly kafka: Kafka;
   /** Connected by the caller. */

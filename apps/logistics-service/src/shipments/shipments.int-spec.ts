@@ -19,8 +19,8 @@ import {
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import {
-  NOT_JSON,
   postgresServerUrl,
+  poisonAmongGood,
   runPoisonMix,
   testEndpoints,
   uniqueName,
@@ -279,7 +279,6 @@ it('dead-letters malformed payments among good ones on partitions handled at onc
     },
   );
   const good = Array.from({ length: 6 }, () => paymentOf(randomUUID()));
-  const [first, second, third, fourth, fifth, last] = good;
   const invalid = paymentOf(randomUUID());
   try {
     const mix = await runPoisonMix({
@@ -289,20 +288,7 @@ it('dead-letters malformed payments among good ones on partitions handled at onc
       topic: Wide.topic,
       deadLetterTopic,
       headers: DLQ_HEADER,
-      messages: [
-        { partition: 0, value: first },
-        { partition: 0, value: NOT_JSON, deadLetterReason: 'MALFORMED_JSON' },
-        { partition: 0, value: second },
-        { partition: 1, value: third },
-        {
-          partition: 1,
-          value: { ...invalid, payload: { ...invalid.payload, quantity: 0 } },
-          deadLetterReason: 'INVALID_PAYLOAD',
-        },
-        { partition: 1, value: fourth },
-        { partition: 2, value: fifth },
-        { partition: 2, value: last },
-      ],
+      messages: poisonAmongGood(good, { ...invalid, payload: { ...invalid.payload, quantity: 0 } }),
     });
     await wide.stop();
 

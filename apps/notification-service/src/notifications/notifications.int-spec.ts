@@ -25,8 +25,8 @@ import { type LogLevel, MetricsRegistry, ServiceLogger } from '@seckill/observab
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import { createServiceApp } from '@seckill/service-kit';
 import {
-  NOT_JSON,
   postgresServerUrl,
+  poisonAmongGood,
   runPoisonMix,
   testEndpoints,
   uniqueName,
@@ -239,7 +239,6 @@ describe('the lifecycle handlers', () => {
     );
     const userId = uniqueName('user');
     const good = Array.from({ length: 6 }, () => created(orderRef(userId)));
-    const [first, second, third, fourth, fifth, last] = good;
     const invalid = created(orderRef(userId));
     try {
       const mix = await runPoisonMix({
@@ -249,20 +248,10 @@ describe('the lifecycle handlers', () => {
         topic: Wide.topic,
         deadLetterTopic,
         headers: DLQ_HEADER,
-        messages: [
-          { partition: 0, value: first },
-          { partition: 0, value: NOT_JSON, deadLetterReason: 'MALFORMED_JSON' },
-          { partition: 0, value: second },
-          { partition: 1, value: third },
-          {
-            partition: 1,
-            value: { ...invalid, payload: { ...invalid.payload, quantity: 0 } },
-            deadLetterReason: 'INVALID_PAYLOAD',
-          },
-          { partition: 1, value: fourth },
-          { partition: 2, value: fifth },
-          { partition: 2, value: last },
-        ],
+        messages: poisonAmongGood(good, {
+          ...invalid,
+          payload: { ...invalid.payload, quantity: 0 },
+        }),
       });
       await wide.stop();
 

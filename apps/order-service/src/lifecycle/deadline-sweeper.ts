@@ -1,6 +1,11 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { createEvent, type OrderCancelledV1 } from '@seckill/contracts';
-import { type CommittedOffsets, type ConsumerGroupOffsets, hasRead } from '@seckill/kafka';
+import {
+  type CommittedOffsets,
+  type ConsumerGroupOffsets,
+  hasRead,
+  WakeablePause,
+} from '@seckill/kafka';
 import type { ServiceLogger } from '@seckill/observability';
 import type { OrderDatabase } from '../database';
 import { outboxRow } from '../outbox/postgres-outbox';
@@ -115,7 +120,7 @@ export interface SweepResult {
 export class DeadlineSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private stopped = true;
   private running: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly pauses = new WakeablePause();
 
   constructor(
     private readonly db: OrderDatabase,
@@ -132,7 +137,7 @@ export class DeadlineSweeper implements OnApplicationBootstrap, BeforeApplicatio
   /** Finishes the sweep in hand and stops. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wakeUp?.();
+    this.pauses.wake();
     await this.running;
     this.running = undefined;
   }
@@ -243,18 +248,7 @@ export class DeadlineSweeper implements OnApplicationBootstrap, BeforeApplicatio
         this.logger.warn({ err: error }, 'deadline sweep failed; retrying at the next interval');
       }
       // A full batch means more may be due: sweep again at once.
-      if (!full && !this.stopped) await this.pause(this.options.intervalMs);
+      if (!full && !this.stopped) await this.pauses.pause(this.options.intervalMs);
     }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
   }
 }

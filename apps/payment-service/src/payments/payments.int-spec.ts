@@ -21,8 +21,8 @@ import {
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import {
-  NOT_JSON,
   postgresServerUrl,
+  poisonAmongGood,
   runPoisonMix,
   testEndpoints,
   uniqueName,
@@ -232,7 +232,6 @@ it('dead-letters malformed reservations among good ones on partitions handled at
   const good = [1000, 1001, 1002, 1003, 1004, 1005].map((cents) =>
     reservation(p.events.reserved, cents),
   );
-  const [first, second, third, fourth, fifth, last] = good;
   const invalid = reservation(p.events.reserved);
   // The consumer's effect is the intent: with the capturer off, each one stays as the consumer
   // wrote it. Charging is the capturer's part, tested above and below.
@@ -245,20 +244,10 @@ it('dead-letters malformed reservations among good ones on partitions handled at
       topic: p.events.reserved.topic,
       deadLetterTopic,
       headers: DLQ_HEADER,
-      messages: [
-        { partition: 0, value: first },
-        { partition: 0, value: NOT_JSON, deadLetterReason: 'MALFORMED_JSON' },
-        { partition: 0, value: second },
-        { partition: 1, value: third },
-        {
-          partition: 1,
-          value: { ...invalid, payload: { ...invalid.payload, amountCents: -1 } },
-          deadLetterReason: 'INVALID_PAYLOAD',
-        },
-        { partition: 1, value: fourth },
-        { partition: 2, value: fifth },
-        { partition: 2, value: last },
-      ],
+      messages: poisonAmongGood(good, {
+        ...invalid,
+        payload: { ...invalid.payload, amountCents: -1 },
+      }),
     });
     await p.stop();
 
