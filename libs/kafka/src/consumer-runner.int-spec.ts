@@ -19,6 +19,7 @@ import {
   waitFor,
 } from '@seckill/testing';
 import {
+  type ChunkWriter,
   ConsumerRunnerOptions,
   DLQ_HEADER,
   EventContext,
@@ -405,6 +406,54 @@ describe('KafkaConsumerRunner on the real broker', () => {
     // The original bytes and key travel unchanged, so a fixed event can be re-driven.
     expect(dead[0]?.value?.toString()).toBe('{"this is": not json');
     expect(dead[0]?.key?.toString()).toBe('same-key');
+  });
+
+  it("writes the rows staged by a transaction's handlers in one call; a row that breaks the write fails its event alone", async () => {
+    const groupId = uniqueName('it-staged');
+    const store = new InMemoryConsumerStore();
+    const calls: string[][] = [];
+    // One write for the whole chunk; a row it refuses makes the write throw, as a constraint would.
+    const writer: ChunkWriter<string, InMemoryTransaction> = {
+      async write(tx, rows) {
+        calls.push([...rows]);
+        if (rows.includes('o-refused')) throw new NonRetriableError('row refused', 'ROW_REFUSED');
+        tx.effects.push(...rows);
+      },
+    };
+    const runner = new KafkaConsumerRunner(kafka, publisher, logger, new MetricsRegistry('it'), {
+      groupId,
+      registry,
+      deadLetterTopic,
+      retryDelaysMs: RETRY_DELAYS_MS,
+      store,
+      handlers: [
+        {
+          event: TestOrderCreated,
+          handle: async (event: TestEvent, scope: HandlerScope<InMemoryTransaction>) =>
+            scope.stage(writer, event.payload.orderId),
+        },
+      ],
+    });
+    createdTopics.push(...runner.retryTopics);
+    runners.push(runner);
+    const ids = ['o-1', 'o-2', 'o-refused', 'o-4'];
+    await publisher.send(
+      ids.map((id) => ({ topic, key: 'same-key', value: JSON.stringify(order(id)) })),
+    );
+    await runner.start();
+    await waitFor(
+      async () => (await committedOffset(admin, groupId, topic)) === '4',
+      'every offset to be committed',
+    );
+    await stop(runner);
+
+    // The chunk's one write, refused; then one transaction (and one write) per event.
+    expect(calls).toEqual([ids, ['o-1'], ['o-2'], ['o-refused'], ['o-4']]);
+    expect(store.effects).toEqual(['o-1', 'o-2', 'o-4']);
+    const dead = await readMessages(kafka, deadLetterTopic, 1);
+    expect(
+      dead.map((m) => [headerOf(m, DLQ_HEADER.reason), headerOf(m, DLQ_HEADER.originalOffset)]),
+    ).toEqual([['ROW_REFUSED', '2']]);
   });
 
   it('applies nothing twice when the group reads the topic again from offset 0', async () => {

@@ -37,6 +37,7 @@ describe('onTopic', () => {
     });
     const scope: HandlerScope<string> = {
       tx: 'tx-1',
+      stage: () => undefined,
       outbox: { add: (definition, payload) => createEvent(definition, payload) },
       context: {
         topic: elsewhere.topic,

@@ -10,6 +10,7 @@ import {
   PaymentFailedV1,
 } from '@seckill/contracts';
 import {
+  HandlerBatch,
   ConsumerScenario,
   type ConsumerScenarioOptions,
   DLQ_HEADER,
@@ -506,5 +507,6 @@ function scope(tx: InventoryTransaction, entries: OutboxEntry[], offset: number)
     attempt: 1,
     consumerGroup: 'direct',
   };
-  return { tx, outbox, context };
+  // Nothing stages rows here: these tests call handlers that write directly.
+  return { ...new HandlerBatch(tx).scope(context), outbox };
 }

@@ -8,6 +8,7 @@ import {
   PaymentSucceededV1,
 } from '@seckill/contracts';
 import {
+  HandlerBatch,
   ConsumerScenario,
   type ConsumerScenarioOptions,
   DLQ_HEADER,
@@ -337,9 +338,8 @@ it('recalls a shipment whose insert commits while the refund waits on it', async
   const bounds = { maxWait: 30_000, timeout: 120_000 };
   const paying = db.$transaction(async (tx) => {
     await new PaymentSucceededIntegrationEventHandler(logger).handle(payment, {
-      tx,
+      ...new HandlerBatch(tx).scope(context),
       outbox,
-      context,
     });
     paymentInserted();
     await paymentMayCommit;
@@ -350,9 +350,8 @@ it('recalls a shipment whose insert commits while the refund waits on it', async
     refunding = db.$transaction(
       (tx) =>
         new PaymentRefundedIntegrationEventHandler(logger).handle(refundOf(payment), {
-          tx,
+          ...new HandlerBatch(tx).scope({ ...context, topic: refundTopic }),
           outbox,
-          context: { ...context, topic: refundTopic },
         }),
       bounds,
     );

@@ -9,6 +9,7 @@ import {
   OrderCancelledV1,
 } from '@seckill/contracts';
 import {
+  HandlerBatch,
   ConsumerScenario,
   type ConsumerScenarioOptions,
   DLQ_HEADER,
@@ -276,7 +277,7 @@ it('records the intent in the consumer transaction and charges only after it com
   const event = reservation(p.events.reserved);
   await expect(
     store.transaction(async (tx) => {
-      await handler.handle(event, { tx, outbox: collect([]), context });
+      await handler.handle(event, { ...new HandlerBatch(tx).scope(context), outbox: collect([]) });
       throw new Error('the consumer transaction rolls back');
     }),
   ).rejects.toThrow('rolls back');
@@ -503,8 +504,12 @@ it('keeps no payment when the reservation and the cancellation are handled at th
         reason: 'PAYMENT_DEADLINE_EXPIRED' as const,
       });
       return [
-        run((tx, outbox) => reserved.handle(order, { tx, outbox, context })),
-        run((tx, outbox) => cancelled.handle(cancel, { tx, outbox, context })),
+        run((tx, outbox) =>
+          reserved.handle(order, { ...new HandlerBatch(tx).scope(context), outbox }),
+        ),
+        run((tx, outbox) =>
+          cancelled.handle(cancel, { ...new HandlerBatch(tx).scope(context), outbox }),
+        ),
       ];
     }),
   );
