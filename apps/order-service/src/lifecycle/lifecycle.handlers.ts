@@ -11,16 +11,17 @@ import {
   PaymentSucceededV1,
   ShipmentCreatedV1,
 } from '@seckill/contracts';
-import type { HandlerScope, IntegrationEventHandler } from '@seckill/kafka';
+import type { ChunkWriter, HandlerScope, IntegrationEventHandler } from '@seckill/kafka';
 import { ServiceLogger } from '@seckill/observability';
 import { RestockScript } from '@seckill/redis';
 import type { OrderTransaction } from '../database';
-import { type OrderEventInput, OrderReadModel } from './order-read-model';
+import { type OrderEventInput, OrderReadModel, type OrderRef } from './order-read-model';
 
 /**
- * order-service's consumer group: one handler per lifecycle event, each writing the event into
- * the order read model (src/lifecycle/order-read-model.ts). The runner has recorded the event in
- * the inbox in the same transaction, so a redelivery never gets here.
+ * order-service's consumer group: one handler per lifecycle event, each handing the event to the
+ * order read model (src/lifecycle/order-read-model.ts), which writes all events of the consumer
+ * transaction at once after the last handler. The runner has recorded the event in the inbox in
+ * the same transaction, so a redelivery never gets here.
  */
 abstract class ReadModelHandler {
   protected readonly logger: ServiceLogger;
@@ -33,18 +34,12 @@ abstract class ReadModelHandler {
     this.logger = logger.child({ handler: name });
   }
 
-  protected async record(tx: OrderTransaction, input: OrderEventInput): Promise<void> {
-    const result = await this.model.apply(tx, input);
+  protected record(scope: HandlerScope<OrderTransaction>, input: OrderEventInput): void {
     this.logger.debug(
-      {
-        eventId: input.eventId,
-        orderId: input.order.orderId,
-        event: input.fact.type,
-        status: result.status,
-        moved: result.moved,
-      },
-      'order event applied',
+      { eventId: input.eventId, orderId: input.order.orderId, event: input.fact.type },
+      'order event staged',
     );
+    scope.stage(this.model, input);
   }
 }
 
@@ -70,10 +65,10 @@ export class OrderCreatedIntegrationEventHandler
 
   async handle(
     event: EnvelopeOf<typeof OrderCreatedV1>,
-    { tx, context }: HandlerScope<OrderTransaction>,
+    scope: HandlerScope<OrderTransaction>,
   ): Promise<void> {
     const { payload } = event;
-    await this.record(tx, {
+    this.record(scope, {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
       fact: { type: 'order.created' },
@@ -83,7 +78,7 @@ export class OrderCreatedIntegrationEventHandler
         priceCents: payload.priceCents,
         idempotencyKey: payload.idempotencyKey,
       },
-      readAt: context,
+      readAt: scope.context,
     });
   }
 }
@@ -101,15 +96,15 @@ export class InventoryReservedIntegrationEventHandler
 
   async handle(
     event: EnvelopeOf<typeof InventoryReservedV1>,
-    { tx, context }: HandlerScope<OrderTransaction>,
+    scope: HandlerScope<OrderTransaction>,
   ): Promise<void> {
-    await this.record(tx, {
+    this.record(scope, {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
       fact: { type: 'inventory.reserved' },
       order: orderRef(event.payload),
       amountCents: event.payload.amountCents,
-      readAt: context,
+      readAt: scope.context,
     });
   }
 }
@@ -133,9 +128,9 @@ export class InventoryRejectedIntegrationEventHandler
 
   async handle(
     event: EnvelopeOf<typeof InventoryRejectedV1>,
-    { tx }: HandlerScope<OrderTransaction>,
+    scope: HandlerScope<OrderTransaction>,
   ): Promise<void> {
-    await this.record(tx, {
+    this.record(scope, {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
       fact: { type: 'inventory.rejected' },
@@ -144,11 +139,52 @@ export class InventoryRejectedIntegrationEventHandler
   }
 }
 
+/** A released order whose stock goes back to Redis. */
+interface Restock {
+  readonly eventId: string;
+  readonly order: OrderRef;
+}
+
+/**
+ * Gives released stock back to Redis, after the read model has written the transaction's events
+ * (the released handler stages the read model's row first, and writers run in the order first
+ * staged): if the read model's write fails, nothing was given back. Redis is outside the
+ * transaction; the restock script's per-order marker makes a retry or a redelivery harmless.
+ */
+@Injectable()
+export class ReleasedStockRestocker implements ChunkWriter<Restock, OrderTransaction> {
+  private readonly logger: ServiceLogger;
+
+  constructor(
+    private readonly restock: RestockScript,
+    logger: ServiceLogger,
+  ) {
+    this.logger = logger.child({ component: 'ReleasedStockRestocker' });
+  }
+
+  async write(_tx: OrderTransaction, rows: readonly Restock[]): Promise<void> {
+    for (const { eventId, order } of rows) {
+      const result = await this.restock.restock(order);
+      if (result.outcome === 'NO_SALE') {
+        // Redis lost the sale (a reset); the loader reloads its stock from Postgres.
+        this.logger.warn(
+          { eventId, orderId: order.orderId, saleId: order.saleId },
+          'sale not in Redis; nothing restocked',
+        );
+      } else {
+        this.logger.info(
+          { eventId, orderId: order.orderId, outcome: result.outcome, stock: result.stock },
+          'released stock returned to Redis',
+        );
+      }
+    }
+  }
+}
+
 /**
  * inventory.released: the stock of a failed or cancelled order went back to the sale in Postgres,
  * so it goes back to the hot path too: the sale's Redis stock, the buyer's count (they may buy
- * again), and `soldOut:false` to the gateways. Redis is outside this transaction; the restock
- * script's per-order marker makes a retry or a redelivery harmless.
+ * again), and `soldOut:false` to the gateways (ReleasedStockRestocker).
  */
 @Injectable()
 export class InventoryReleasedIntegrationEventHandler
@@ -160,41 +196,23 @@ export class InventoryReleasedIntegrationEventHandler
   constructor(
     model: OrderReadModel,
     logger: ServiceLogger,
-    private readonly restock: RestockScript,
+    private readonly restocker: ReleasedStockRestocker,
   ) {
     super(model, logger, 'InventoryReleasedIntegrationEventHandler');
   }
 
   async handle(
     event: EnvelopeOf<typeof InventoryReleasedV1>,
-    { tx }: HandlerScope<OrderTransaction>,
+    scope: HandlerScope<OrderTransaction>,
   ): Promise<void> {
     const order = orderRef(event.payload);
-    await this.record(tx, {
+    this.record(scope, {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
       fact: { type: 'inventory.released', reason: event.payload.reason },
       order,
     });
-    // Last: if the read model threw, nothing was given back.
-    const result = await this.restock.restock(order);
-    if (result.outcome === 'NO_SALE') {
-      // Redis lost the sale (a reset); the loader reloads its stock from Postgres.
-      this.logger.warn(
-        { eventId: event.eventId, orderId: order.orderId, saleId: order.saleId },
-        'sale not in Redis; nothing restocked',
-      );
-    } else {
-      this.logger.info(
-        {
-          eventId: event.eventId,
-          orderId: order.orderId,
-          outcome: result.outcome,
-          stock: result.stock,
-        },
-        'released stock returned to Redis',
-      );
-    }
+    scope.stage(this.restocker, { eventId: event.eventId, order });
   }
 }
 
@@ -211,9 +229,9 @@ export class PaymentSucceededIntegrationEventHandler
 
   async handle(
     event: EnvelopeOf<typeof PaymentSucceededV1>,
-    { tx }: HandlerScope<OrderTransaction>,
+    scope: HandlerScope<OrderTransaction>,
   ): Promise<void> {
-    await this.record(tx, {
+    this.record(scope, {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
       fact: { type: 'payment.succeeded' },
@@ -236,9 +254,9 @@ export class PaymentFailedIntegrationEventHandler
 
   async handle(
     event: EnvelopeOf<typeof PaymentFailedV1>,
-    { tx }: HandlerScope<OrderTransaction>,
+    scope: HandlerScope<OrderTransaction>,
   ): Promise<void> {
-    await this.record(tx, {
+    this.record(scope, {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
       fact: { type: 'payment.failed' },
@@ -260,9 +278,9 @@ export class PaymentRefundedIntegrationEventHandler
 
   async handle(
     event: EnvelopeOf<typeof PaymentRefundedV1>,
-    { tx }: HandlerScope<OrderTransaction>,
+    scope: HandlerScope<OrderTransaction>,
   ): Promise<void> {
-    await this.record(tx, {
+    this.record(scope, {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
       fact: { type: 'payment.refunded' },
@@ -284,9 +302,9 @@ export class ShipmentCreatedIntegrationEventHandler
 
   async handle(
     event: EnvelopeOf<typeof ShipmentCreatedV1>,
-    { tx }: HandlerScope<OrderTransaction>,
+    scope: HandlerScope<OrderTransaction>,
   ): Promise<void> {
-    await this.record(tx, {
+    this.record(scope, {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
       fact: { type: 'shipment.created' },
@@ -313,9 +331,9 @@ export class OrderCancelledIntegrationEventHandler
 
   async handle(
     event: EnvelopeOf<typeof OrderCancelledV1>,
-    { tx }: HandlerScope<OrderTransaction>,
+    scope: HandlerScope<OrderTransaction>,
   ): Promise<void> {
-    await this.record(tx, {
+    this.record(scope, {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
       fact: { type: 'order.cancelled' },

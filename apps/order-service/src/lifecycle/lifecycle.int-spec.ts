@@ -21,6 +21,8 @@ import {
   DLQ_HEADER,
   EventPublisher,
   fetchCommittedOffsets,
+  HandlerBatch,
+  type IntegrationEventHandler,
   onTopic,
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
@@ -50,7 +52,7 @@ import {
   uniqueName,
   waitFor,
 } from '@seckill/testing';
-import { OrderDatabase } from '../database';
+import { OrderDatabase, type OrderTransaction } from '../database';
 import { DeadlineSweeper, type DeadlineSweeperOptions } from './deadline-sweeper';
 import {
   InventoryRejectedIntegrationEventHandler,
@@ -61,6 +63,7 @@ import {
   PaymentFailedIntegrationEventHandler,
   PaymentRefundedIntegrationEventHandler,
   PaymentSucceededIntegrationEventHandler,
+  ReleasedStockRestocker,
   ShipmentCreatedIntegrationEventHandler,
 } from './lifecycle.handlers';
 import { OrderReadModel } from './order-read-model';
@@ -120,7 +123,7 @@ beforeAll(async () => {
     waitForLeaders: true,
     topics: [{ topic: deadLetterTopic, numPartitions: 1, replicationFactor: 1 }],
   });
-  const model = new OrderReadModel();
+  const model = new OrderReadModel(logger);
   group = await ConsumerScenario.create({
     kafka,
     admin,
@@ -137,7 +140,11 @@ beforeAll(async () => {
       onTopic(new InventoryReservedIntegrationEventHandler(model, logger), Events.reserved),
       onTopic(new InventoryRejectedIntegrationEventHandler(model, logger), Events.rejected),
       onTopic(
-        new InventoryReleasedIntegrationEventHandler(model, logger, new RestockScript(redis)),
+        new InventoryReleasedIntegrationEventHandler(
+          model,
+          logger,
+          new ReleasedStockRestocker(new RestockScript(redis), logger),
+        ),
         Events.released,
       ),
       onTopic(new PaymentSucceededIntegrationEventHandler(model, logger), Events.paid),
@@ -340,6 +347,74 @@ describe('the order read model from the saga events', () => {
     ]);
   });
 
+  it('writes a transaction of many events and orders in two statements, ending where one event at a time would', async () => {
+    const model = new OrderReadModel(logger);
+    const handlers = {
+      created: new OrderCreatedIntegrationEventHandler(model, logger),
+      reserved: new InventoryReservedIntegrationEventHandler(model, logger),
+      rejected: new InventoryRejectedIntegrationEventHandler(model, logger),
+      paid: new PaymentSucceededIntegrationEventHandler(model, logger),
+      shipped: new ShipmentCreatedIntegrationEventHandler(model, logger),
+    };
+    const acceptedAt = new Date(Date.now() - 5_000).toISOString();
+    const [a, b, c] = [newOrder(), newOrder(), newOrder()];
+    const ea = eventsOf(a, acceptedAt);
+    const eb = eventsOf(b, acceptedAt);
+    const ec = eventsOf(c, acceptedAt);
+    // a's events out of order (order.created last), interleaved with b's and c's.
+    const chunk: Array<[IntegrationEventHandler<never, OrderTransaction>, EventEnvelope]> = [
+      [handlers.shipped, ea.shipped],
+      [handlers.created, eb.created],
+      [handlers.reserved, ea.reserved],
+      [handlers.rejected, eb.rejected],
+      [handlers.paid, ea.paid],
+      [handlers.created, ec.created],
+      [handlers.created, ea.created],
+    ];
+    let statements = 0;
+    await db.$transaction(async (tx) => {
+      const counted = new Proxy(tx, {
+        get(target, name, receiver) {
+          if (name === '$queryRaw' || name === '$executeRaw') statements += 1;
+          return Reflect.get(target, name, receiver) as unknown;
+        },
+      });
+      const batch = new HandlerBatch<OrderTransaction>(counted);
+      for (const [n, [handler, event]] of chunk.entries()) {
+        const context = {
+          topic: 'direct',
+          partition: 0,
+          offset: String(n),
+          attempt: 1,
+          consumerGroup: 'direct',
+        };
+        await handler.handle(event as never, batch.scope(context, n));
+      }
+      await batch.flush();
+    });
+
+    expect(statements).toBe(2);
+    const [orderA, orderB, orderC] = await Promise.all([a, b, c].map((o) => orderOf(o.orderId)));
+    expect(orderA).toMatchObject({
+      status: 'SHIPPED',
+      priceCents: 1999,
+      amountCents: 1999,
+      idempotencyKey: `key-${a.orderId}`,
+      createdAt: new Date(acceptedAt),
+      createdOffset: 6n,
+      reservedOffset: 2n,
+    });
+    expect(orderA!.history.map((h) => h.status)).toEqual([
+      'PENDING',
+      'RESERVED',
+      'PAID',
+      'SHIPPED',
+    ]);
+    expect(orderB).toMatchObject({ status: 'FAILED', priceCents: 1999 });
+    expect(orderB!.history.map((h) => h.status)).toEqual(['PENDING', 'FAILED']);
+    expect(orderC).toMatchObject({ status: 'PENDING', createdOffset: 5n });
+  });
+
   it('keeps a cancelled order CANCELLED when its payment arrives late, and notes the refund', async () => {
     const ref = newOrder();
     const events = eventsOf(ref);
@@ -405,7 +480,7 @@ describe('the order read model from the saga events', () => {
       deadLetterTopic: wideDeadLetters,
       store: new PrismaConsumerStore(db),
       handlers: [
-        onTopic(new OrderCreatedIntegrationEventHandler(new OrderReadModel(), logger), Wide),
+        onTopic(new OrderCreatedIntegrationEventHandler(new OrderReadModel(logger), logger), Wide),
       ],
       partitions: 3,
       partitionsConsumedConcurrently: 3,

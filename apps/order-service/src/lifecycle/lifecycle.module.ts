@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { RedisConnection, RestockScript } from '@seckill/redis';
+import { ReleasedStockRestocker } from './lifecycle.handlers';
 import { OrderReadModel } from './order-read-model';
 
 /**
@@ -10,12 +11,13 @@ import { OrderReadModel } from './order-read-model';
 @Module({
   providers: [
     OrderReadModel,
+    ReleasedStockRestocker,
     {
       provide: RestockScript,
       inject: [RedisConnection],
       useFactory: (redis: RedisConnection) => new RestockScript(redis.client),
     },
   ],
-  exports: [OrderReadModel, RestockScript],
+  exports: [OrderReadModel, ReleasedStockRestocker, RestockScript],
 })
 export class LifecycleModule {}
