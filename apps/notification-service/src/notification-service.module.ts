@@ -11,6 +11,7 @@ import { NOTIFICATION_HANDLERS } from './notifications/lifecycle.handlers';
 import { NotificationFeed } from './notifications/notification-feed';
 import { NotificationQueries } from './notifications/notification-queries';
 import { NotificationsController } from './notifications/notifications.controller';
+import { NotificationsModule } from './notifications/notifications.module';
 
 export interface NotificationServiceOverrides {
   /** false: no consumer group (HTTP tests write the rows through a runner of their own). */
@@ -35,6 +36,7 @@ export class NotificationServiceModule {
           messaging: {},
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
+        NotificationsModule,
         ...(overrides.consume === false
           ? []
           : [

@@ -20,41 +20,32 @@ import {
   PaymentSucceededIntegrationEventHandler,
   ShipmentCreatedIntegrationEventHandler,
 } from './lifecycle.handlers';
-import { FEED_CHANNEL } from './notification';
+import type { NewNotification } from './notification';
+import { NotificationWriter } from './notification-writer';
 
 const logger = ServiceLogger.create('notification-spec', 'fatal');
 const ref = { orderId: 'o-1', saleId: 's-1', userId: 'u-1', quantity: 2 };
 
-/**
- * A transaction double for recordNotification's one statement: it keeps the statement's values
- * (the row, then the feed channel and message) and answers with the id the database would
- * assign, or nothing for a duplicate.
- */
-function scope(duplicate = false) {
-  const statements: unknown[][] = [];
-  const tx = {
-    $queryRaw: async (_sql: TemplateStringsArray, ...values: unknown[]) => {
-      statements.push(values);
-      return duplicate ? [] : [{ id: 7n }];
-    },
-  };
-  const row = (values: unknown[]) => {
-    const [orderId, kind, userId, saleId, message, eventId, createdAt, channel, feed] = values;
-    return { orderId, kind, userId, saleId, message, eventId, createdAt, channel, feed };
-  };
-  return {
-    statements,
-    row,
-    scope: {
-      tx: tx as unknown as NotificationTransaction,
-    } as HandlerScope<NotificationTransaction>,
-  };
+const writer = new NotificationWriter(logger);
+
+/** A scope that keeps what the handler stages, and for which writer. */
+function stagingScope() {
+  const staged: Array<{ writer: unknown; row: NewNotification }> = [];
+  const scope = {
+    tx: {} as NotificationTransaction,
+    stage: (to: unknown, row: NewNotification) => staged.push({ writer: to, row }),
+  } as unknown as HandlerScope<NotificationTransaction>;
+  return { staged, scope };
 }
 
 describe('the lifecycle handlers', () => {
   it('are built by Nest with their logger, one per event', async () => {
     const module = await Test.createTestingModule({
-      providers: [{ provide: ServiceLogger, useValue: logger }, ...NOTIFICATION_HANDLERS],
+      providers: [
+        { provide: ServiceLogger, useValue: logger },
+        NotificationWriter,
+        ...NOTIFICATION_HANDLERS,
+      ],
     }).compile();
     const events = NOTIFICATION_HANDLERS.map((type) => module.get(type).event.type);
     expect(events).toEqual([
@@ -69,7 +60,7 @@ describe('the lifecycle handlers', () => {
 
   it.each([
     [
-      new OrderCreatedIntegrationEventHandler(logger),
+      new OrderCreatedIntegrationEventHandler(logger, writer),
       createEvent(OrderCreatedV1, {
         ...ref,
         idempotencyKey: 'k',
@@ -80,61 +71,50 @@ describe('the lifecycle handlers', () => {
       /2 items was accepted/,
     ],
     [
-      new InventoryRejectedIntegrationEventHandler(logger),
+      new InventoryRejectedIntegrationEventHandler(logger, writer),
       createEvent(InventoryRejectedV1, { ...ref, reason: 'OUT_OF_STOCK' }),
       'REJECTED',
       /ran out of stock/,
     ],
     [
-      new PaymentSucceededIntegrationEventHandler(logger),
+      new PaymentSucceededIntegrationEventHandler(logger, writer),
       createEvent(PaymentSucceededV1, { ...ref, paymentId: 'p', amountCents: 123405 }),
       'PAID',
       /Payment of 1234\.05/,
     ],
     [
-      new PaymentFailedIntegrationEventHandler(logger),
+      new PaymentFailedIntegrationEventHandler(logger, writer),
       createEvent(PaymentFailedV1, { ...ref, reason: 'card declined' }),
       'FAILED',
       /failed \(card declined\)/,
     ],
     [
-      new ShipmentCreatedIntegrationEventHandler(logger),
+      new ShipmentCreatedIntegrationEventHandler(logger, writer),
       createEvent(ShipmentCreatedV1, { ...ref, shipmentId: 'sh', trackingNumber: 'TRK-9' }),
       'SHIPPED',
       /tracking number TRK-9/,
     ],
     [
-      new OrderCancelledIntegrationEventHandler(logger),
+      new OrderCancelledIntegrationEventHandler(logger, writer),
       createEvent(OrderCancelledV1, { ...ref, reason: 'PAYMENT_DEADLINE_EXPIRED' }),
       'CANCELLED',
       /not paid in time/,
     ],
-  ])('%#: records the notification and tells the feed', async (handler, event, kind, message) => {
-    const { statements, row, scope: s } = scope();
-    await handler.handle(event as never, s);
-    expect(statements).toHaveLength(1);
-    const written = row(statements[0] ?? []);
-    expect(written).toMatchObject({
-      orderId: 'o-1',
-      userId: 'u-1',
-      saleId: 's-1',
-      kind,
-      message: expect.stringMatching(message),
-      eventId: event.eventId,
-      channel: FEED_CHANNEL,
-    });
-    // The feed gets the row as the API shows it; the database fills in the id.
-    const createdAt = (written.createdAt as Date).toISOString();
-    expect(JSON.parse(String(written.feed))).toEqual({
-      userId: 'u-1',
-      item: {
-        id: '0',
-        orderId: 'o-1',
-        saleId: 's-1',
-        kind,
-        message: written.message,
-        createdAt,
+  ])('%#: stages the notification for the shared writer', async (handler, event, kind, message) => {
+    const { staged, scope } = stagingScope();
+    await handler.handle(event as never, scope);
+    expect(staged).toEqual([
+      {
+        writer,
+        row: {
+          orderId: 'o-1',
+          userId: 'u-1',
+          saleId: 's-1',
+          kind,
+          message: expect.stringMatching(message),
+          eventId: event.eventId,
+        },
       },
-    });
+    ]);
   });
 });

@@ -13,7 +13,7 @@ import type { HandlerScope, IntegrationEventHandler } from '@seckill/kafka';
 import { ServiceLogger } from '@seckill/observability';
 import type { NotificationTransaction } from '../database';
 import type { NotificationKind } from '../generated/prisma/client';
-import { recordNotification } from './notification';
+import { NotificationWriter } from './notification-writer';
 
 /** Every lifecycle event carries the order it is about. */
 interface OrderRef {
@@ -24,9 +24,11 @@ interface OrderRef {
 }
 
 /**
- * One lifecycle event → one notification of `kind` for the event's order and user. The runner
- * has recorded the event in the inbox in the same transaction (a redelivery never gets here);
- * the unique (order, kind) also absorbs the same fact arriving under another event id.
+ * One lifecycle event → one notification of `kind` for the event's order and user, staged for
+ * the NotificationWriter (shared by every handler), which writes the transaction's rows in one
+ * statement after the last handler. The runner has recorded the event in the inbox in the same
+ * transaction (a redelivery never gets here); the unique (order, kind) also absorbs the same
+ * fact arriving under another event id.
  */
 @Injectable()
 abstract class NotifyingHandler<
@@ -36,16 +38,19 @@ abstract class NotifyingHandler<
   protected abstract readonly kind: NotificationKind;
   private readonly logger: ServiceLogger;
 
-  constructor(logger: ServiceLogger) {
+  constructor(
+    logger: ServiceLogger,
+    private readonly writer: NotificationWriter,
+  ) {
     this.logger = logger.child({ handler: new.target.name });
   }
 
   /** The text the user reads. */
   protected abstract message(payload: EnvelopeOf<D>['payload']): string;
 
-  async handle(event: EnvelopeOf<D>, { tx }: HandlerScope<NotificationTransaction>): Promise<void> {
+  async handle(event: EnvelopeOf<D>, scope: HandlerScope<NotificationTransaction>): Promise<void> {
     const { orderId, userId, saleId } = event.payload;
-    const notificationId = await recordNotification(tx, {
+    scope.stage(this.writer, {
       orderId,
       userId,
       saleId,
@@ -53,10 +58,8 @@ abstract class NotifyingHandler<
       message: this.message(event.payload),
       eventId: event.eventId,
     });
-    const fields = { orderId, kind: this.kind, eventId: event.eventId };
-    if (notificationId !== null) {
-      this.logger.debug({ ...fields, notificationId: notificationId.toString() }, 'notified');
-    } else this.logger.info(fields, 'order already has this notification; nothing to add');
+    // Whether it is new is known once the writer ran; it logs that.
+    this.logger.debug({ orderId, kind: this.kind, eventId: event.eventId }, 'notification staged');
   }
 }
 

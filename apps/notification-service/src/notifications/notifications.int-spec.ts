@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { JwtCodec } from '@seckill/auth';
 import { loadConfig } from '@seckill/config';
 import {
@@ -43,6 +44,8 @@ import {
   ShipmentCreatedIntegrationEventHandler,
 } from './lifecycle.handlers';
 import { NotificationFeed } from './notification-feed';
+import { FEED_CHANNEL, type FeedMessage, type NewNotification } from './notification';
+import { NotificationWriter } from './notification-writer';
 
 /**
  * notification-service on the real broker and a database of the test's own: the handlers
@@ -66,6 +69,8 @@ const logger = ServiceLogger.create(
 );
 const codec = new JwtCodec(SECRET, 3600);
 const deadLetterTopic = uniqueName('it.dead-letter');
+/** One writer for every handler, as the service's module provides it. */
+const writer = new NotificationWriter(logger);
 
 /** The catalogue events on topics of this test's own. */
 const Created = ConsumerScenario.ownTopic(OrderCreatedV1);
@@ -96,11 +101,11 @@ beforeAll(async () => {
     topics: [{ topic: deadLetterTopic, numPartitions: 1, replicationFactor: 1 }],
   });
   group = await notificationGroup([
-    onTopic(new OrderCreatedIntegrationEventHandler(logger), Created),
-    onTopic(new PaymentSucceededIntegrationEventHandler(logger), Paid),
-    onTopic(new PaymentFailedIntegrationEventHandler(logger), Failed),
-    onTopic(new ShipmentCreatedIntegrationEventHandler(logger), Shipped),
-    onTopic(new OrderCancelledIntegrationEventHandler(logger), Cancelled),
+    onTopic(new OrderCreatedIntegrationEventHandler(logger, writer), Created),
+    onTopic(new PaymentSucceededIntegrationEventHandler(logger, writer), Paid),
+    onTopic(new PaymentFailedIntegrationEventHandler(logger, writer), Failed),
+    onTopic(new ShipmentCreatedIntegrationEventHandler(logger, writer), Shipped),
+    onTopic(new OrderCancelledIntegrationEventHandler(logger, writer), Cancelled),
   ]);
 
   const config = loadConfig(SERVICE, configSchema, {
@@ -234,7 +239,7 @@ describe('the lifecycle handlers', () => {
     // order.created on three partitions handled at once: their chunks share a transaction.
     const Wide = ConsumerScenario.ownTopic(OrderCreatedV1);
     const wide = await notificationGroup(
-      [onTopic(new OrderCreatedIntegrationEventHandler(logger), Wide)],
+      [onTopic(new OrderCreatedIntegrationEventHandler(logger, writer), Wide)],
       { partitions: 3, partitionsConsumedConcurrently: 3 },
     );
     const userId = uniqueName('user');
@@ -265,6 +270,67 @@ describe('the lifecycle handlers', () => {
       }
     } finally {
       await wide.cleanup();
+    }
+  });
+});
+
+describe('NotificationWriter', () => {
+  it('writes a transaction’s notifications in one statement, skips an (order, kind) already there or earlier in the chunk, and tells the feed of each new row only', async () => {
+    const listener = new Client({ connectionString: database.url });
+    await listener.connect();
+    const told: FeedMessage[] = [];
+    listener.on('notification', (n) => told.push(JSON.parse(n.payload ?? '') as FeedMessage));
+    await listener.query(`LISTEN ${FEED_CHANNEL}`);
+    try {
+      const userId = uniqueName('user');
+      const [a, b] = [orderRef(userId), orderRef(userId)];
+      const staged = (ref: typeof a, kind: NewNotification['kind']): NewNotification => ({
+        orderId: ref.orderId,
+        userId,
+        saleId: ref.saleId,
+        kind,
+        message: `${kind} ${ref.orderId}`,
+        eventId: randomUUID(),
+      });
+      const [existing] = await db.$transaction((tx) => writer.record(tx, [staged(a, 'ACCEPTED')]));
+      await waitFor(() => told.length === 1, 'the first row’s feed message');
+
+      const chunk = [
+        staged(a, 'ACCEPTED'), // already in the table
+        staged(b, 'ACCEPTED'),
+        staged(b, 'ACCEPTED'), // the same fact again, under another event id
+        staged(a, 'PAID'),
+      ];
+      let statements = 0;
+      const ids = await db.$transaction((tx) => {
+        const counted = new Proxy(tx, {
+          get(target, name, receiver) {
+            if (name === '$queryRaw' || name === '$executeRaw') statements += 1;
+            return Reflect.get(target, name, receiver) as unknown;
+          },
+        });
+        return writer.record(counted, chunk);
+      });
+
+      expect(statements).toBe(1);
+      expect(ids.map((id) => id !== null)).toEqual([false, true, false, true]);
+      const rows = await rowsOf(userId);
+      expect(rows.map((r) => [r.orderId, r.kind, r.eventId, r.id])).toEqual([
+        [a.orderId, 'ACCEPTED', expect.any(String), existing],
+        [b.orderId, 'ACCEPTED', chunk[1]?.eventId, ids[1]],
+        [a.orderId, 'PAID', chunk[3]?.eventId, ids[3]],
+      ]);
+      // One feed message per new row, in staging order, carrying the id the database assigned.
+      await waitFor(() => told.length >= 3, 'the chunk’s feed messages');
+      expect(told.slice(1).map((m) => [m.item.orderId, m.item.kind, m.item.id])).toEqual([
+        [b.orderId, 'ACCEPTED', String(ids[1])],
+        [a.orderId, 'PAID', String(ids[3])],
+      ]);
+      // A message that would come late for the skipped duplicate: give it a round trip.
+      await listener.query('SELECT 1');
+      expect(told).toHaveLength(3);
+    } finally {
+      await listener.end();
     }
   });
 });

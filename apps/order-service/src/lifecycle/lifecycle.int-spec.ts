@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   createEvent,
+  type EnvelopeOf,
   type EventDefinition,
   type EventEnvelope,
   InventoryRejectedV1,
@@ -22,6 +23,7 @@ import {
   EventPublisher,
   fetchCommittedOffsets,
   HandlerBatch,
+  type HandlerScope,
   type IntegrationEventHandler,
   onTopic,
 } from '@seckill/kafka';
@@ -219,7 +221,7 @@ function eventsOf(ref: Ref, acceptedAt = new Date().toISOString()) {
       },
       at(1),
     ),
-    rejected: createEvent(Events.rejected, { ...ref, reason: 'OUT_OF_STOCK' }, at(1)),
+    rejected: createEvent(Events.rejected, { ...ref, reason: 'OUT_OF_STOCK' as const }, at(1)),
     paid: createEvent(
       Events.paid,
       {
@@ -362,14 +364,23 @@ describe('the order read model from the saga events', () => {
     const eb = eventsOf(b, acceptedAt);
     const ec = eventsOf(c, acceptedAt);
     // a's events out of order (order.created last), interleaved with b's and c's.
-    const chunk: Array<[IntegrationEventHandler<never, OrderTransaction>, EventEnvelope]> = [
-      [handlers.shipped, ea.shipped],
-      [handlers.created, eb.created],
-      [handlers.reserved, ea.reserved],
-      [handlers.rejected, eb.rejected],
-      [handlers.paid, ea.paid],
-      [handlers.created, ec.created],
-      [handlers.created, ea.created],
+    // Each step pairs a handler with an envelope of its own event, so the chunk type-checks.
+    type Step = (scope: HandlerScope<OrderTransaction>) => Promise<void>;
+    const step =
+      <D extends EventDefinition>(
+        handler: IntegrationEventHandler<D, OrderTransaction>,
+        event: EnvelopeOf<D>,
+      ): Step =>
+      (scope) =>
+        handler.handle(event, scope);
+    const chunk: Step[] = [
+      step(handlers.shipped, ea.shipped),
+      step(handlers.created, eb.created),
+      step(handlers.reserved, ea.reserved),
+      step(handlers.rejected, eb.rejected),
+      step(handlers.paid, ea.paid),
+      step(handlers.created, ec.created),
+      step(handlers.created, ea.created),
     ];
     let statements = 0;
     await db.$transaction(async (tx) => {
@@ -380,7 +391,7 @@ describe('the order read model from the saga events', () => {
         },
       });
       const batch = new HandlerBatch<OrderTransaction>(counted);
-      for (const [n, [handler, event]] of chunk.entries()) {
+      for (const [n, apply] of chunk.entries()) {
         const context = {
           topic: 'direct',
           partition: 0,
@@ -388,7 +399,7 @@ describe('the order read model from the saga events', () => {
           attempt: 1,
           consumerGroup: 'direct',
         };
-        await handler.handle(event as never, batch.scope(context, n));
+        await apply(batch.scope(context, n));
       }
       await batch.flush();
     });
