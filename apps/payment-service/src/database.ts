@@ -15,7 +15,24 @@ export type PaymentTransaction = Prisma.TransactionClient;
  * one-key lock); the namespace is "PAY".
  */
 export async function lockOrder(tx: PaymentTransaction, orderId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ORDER_LOCK_NAMESPACE}::int, hashtext(${orderId}))`;
+  await lockOrders(tx, [orderId]);
+}
+
+/**
+ * `lockOrder` for many orders in one statement (a chunk's, a batch of capture results'). The
+ * locks are taken in one order everywhere (by key), so two transactions locking overlapping sets
+ * never wait for each other in a cycle. A statement sees what was committed when it started: the
+ * lock must be a statement of its own, before the statements that read what it guards.
+ */
+export async function lockOrders(
+  tx: PaymentTransaction,
+  orderIds: readonly string[],
+): Promise<void> {
+  if (orderIds.length === 0) return;
+  await tx.$executeRaw`
+    SELECT pg_advisory_xact_lock(${ORDER_LOCK_NAMESPACE}::int, key)
+    FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest(${orderIds}::text[]) AS id) AS keys
+    ORDER BY key`;
 }
 
 const ORDER_LOCK_NAMESPACE = 0x504159;

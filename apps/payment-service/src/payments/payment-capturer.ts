@@ -10,7 +10,7 @@ import {
   WakeablePause,
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
-import { lockOrder, PaymentDatabase, type PaymentTransaction } from '../database';
+import { lockOrders, PaymentDatabase, type PaymentTransaction } from '../database';
 import { CaptureRetryPolicy, captureWithRetries } from './capture-with-retries';
 import {
   type Charge,
@@ -60,8 +60,9 @@ const RETRY_BACKOFF = { maxAttempts: Infinity, initialDelayMs: 1_000, maxDelayMs
  *      the work);
  *   2. call the provider with the order id as idempotency key, many at once. An intent taken up
  *      before (a crash, an expired lease) first asks the provider what became of the key;
- *   3. record the results in one transaction (the results that arrive together share it): the
- *      status, and `payment.succeeded` / `payment.failed` in the outbox, under the order's lock.
+ *   3. record the results in one transaction (the results that arrive together share it, in two
+ *      statements): the status, and `payment.succeeded` / `payment.failed` in the outbox, under
+ *      the orders' locks.
  *      An order cancelled meanwhile is refunded in the same step.
  * A crash anywhere leaves the intent PENDING with its lease; once the lease runs out it is taken
  * up again, and the provider's idempotency makes the second call return the first charge: never
@@ -276,16 +277,21 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
       .catch(() => undefined); // the lease runs out by itself
   }
 
-  /** The results that arrived together, in one transaction with their events. */
+  /**
+   * The results that arrived together, in one transaction with their events, in two statements
+   * whatever their number (the orders' locks, then one update), plus a refund for each order
+   * cancelled while its capture was in flight (rare).
+   */
   private async record(settled: readonly Settled[]): Promise<void[]> {
     const entries: OutboxEntry[] = [];
     const counted: string[] = [];
     await this.store.transaction(async (tx) => {
       entries.length = 0;
       counted.length = 0;
-      for (const { intent, charge } of settled) {
-        const outcome = await this.recordOne(tx, intent, charge, entries);
-        if (outcome) counted.push(outcome);
+      const byOrder = new Map(settled.map((result) => [result.intent.orderId, result]));
+      for (const { orderId, cancelled } of await this.markSettled(tx, [...byOrder.values()])) {
+        const result = byOrder.get(orderId);
+        if (result) counted.push(await this.outcomeOf(tx, result, cancelled, entries));
       }
       await this.store.appendOutbox(tx, entries);
     });
@@ -294,38 +300,56 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
     return settled.map(() => undefined);
   }
 
-  private async recordOne(
+  /**
+   * PENDING → CAPTURED or DECLINED for each result, under the orders' locks. Returns the orders it
+   * changed, with the order's cancellation if there is one; an order another capturer recorded
+   * first (no longer PENDING) is left out.
+   */
+  private async markSettled(
     tx: PaymentTransaction,
-    intent: Intent,
-    charge: Charge,
+    settled: readonly Settled[],
+  ): Promise<Array<{ orderId: string; cancelled: string | null }>> {
+    const orderIds = settled.map(({ intent }) => intent.orderId);
+    await lockOrders(tx, orderIds);
+    const rows = await tx.$queryRaw<Array<{ order_id: string; cancelled: string | null }>>`
+      WITH updated AS (
+        UPDATE payments p
+        SET status = s.status, reason = s.reason, lease_until = NULL, updated_at = now()
+        FROM unnest(
+          ${orderIds}::text[],
+          ${settled.map(({ charge }) => statusOf(charge))}::payment_status[],
+          ${settled.map(({ charge }) => reasonOf(charge))}::text[]
+        ) AS s(order_id, status, reason)
+        WHERE p.order_id = s.order_id AND p.status = 'PENDING'
+        RETURNING p.order_id
+      )
+      SELECT u.order_id, c.reason AS cancelled
+      FROM updated u LEFT JOIN cancelled_orders c ON c.order_id = u.order_id`;
+    return rows.map((row) => ({ orderId: row.order_id, cancelled: row.cancelled }));
+  }
+
+  /** The event of a result just recorded; a capture of an order cancelled meanwhile is refunded. */
+  private async outcomeOf(
+    tx: PaymentTransaction,
+    { intent, charge }: Settled,
+    cancelled: string | null,
     entries: OutboxEntry[],
-  ): Promise<string | null> {
+  ): Promise<string> {
     const { orderId, saleId, userId, quantity, paymentId } = intent;
     const ref = { orderId, saleId, userId, quantity };
-    await lockOrder(tx, orderId);
-    const current = await tx.payment.findUnique({ where: { orderId } });
-    if (current?.status !== 'PENDING') return null; // another capturer recorded it first
-
-    if (charge.status === 'DECLINED') {
-      const reason = charge.reason ?? 'declined';
-      await tx.payment.update({
-        where: { orderId },
-        data: { status: 'DECLINED', reason, leaseUntil: null },
-      });
-      entries.push(outboxEntry(PaymentFailedV1, { ...ref, reason }));
-      this.logger.info({ orderId, reason }, 'payment declined');
+    const declineReason = reasonOf(charge);
+    if (declineReason !== null) {
+      entries.push(outboxEntry(PaymentFailedV1, { ...ref, reason: declineReason }));
+      this.logger.info({ orderId, reason: declineReason }, 'payment declined');
       return 'declined';
     }
-    await tx.payment.update({ where: { orderId }, data: { status: 'CAPTURED', leaseUntil: null } });
     entries.push(
       outboxEntry(PaymentSucceededV1, { ...ref, paymentId, amountCents: intent.amountCents }),
     );
-
-    const cancelled = await tx.cancelledOrder.findUnique({ where: { orderId } });
-    if (!cancelled) return 'captured';
+    if (cancelled === null) return 'captured';
     // Cancelled while the capture was in flight: give the money back now.
     await this.provider.refund(orderId);
-    const reason = `order cancelled: ${cancelled.reason}`;
+    const reason = `order cancelled: ${cancelled}`;
     await tx.payment.update({
       where: { orderId },
       data: { status: 'REFUNDED', reason, refundedAt: new Date() },
@@ -341,4 +365,13 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
     this.logger.info({ orderId, reason }, 'payment of a cancelled order refunded');
     return 'refunded';
   }
+}
+
+/** The payment's status for the provider's answer: anything but a decline took the money. */
+function statusOf(charge: Charge): 'CAPTURED' | 'DECLINED' {
+  return charge.status === 'DECLINED' ? 'DECLINED' : 'CAPTURED';
+}
+
+function reasonOf(charge: Charge): string | null {
+  return charge.status === 'DECLINED' ? (charge.reason ?? 'declined') : null;
 }

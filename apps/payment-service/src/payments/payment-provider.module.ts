@@ -3,11 +3,14 @@ import type { PaymentServiceConfig } from '../config';
 import { PaymentDatabase } from '../database';
 import { CaptureRetryPolicy } from './capture-with-retries';
 import { CapturerSettings, PaymentCapturer } from './payment-capturer';
+import { PaymentIntentWriter } from './payment-intent-writer';
 import { SimulatedPaymentProvider } from './simulated-payment-provider';
 
 /**
- * The provider, its retry policy and the capturer that calls it, global so the consumer module's
- * handlers get the provider.
+ * The provider, its retry policy, the capturer that calls it and the writer of the intents it
+ * charges; global because KafkaModule.forConsumer builds the handlers in a module of its own,
+ * which sees only global providers (one PaymentIntentWriter for all of them, so the intents of a
+ * consumer transaction are written together).
  */
 @Global()
 @Module({})
@@ -44,8 +47,9 @@ export class PaymentProviderModule {
           ),
         },
         PaymentCapturer,
+        PaymentIntentWriter,
       ],
-      exports: [SimulatedPaymentProvider, CaptureRetryPolicy, PaymentCapturer],
+      exports: [SimulatedPaymentProvider, CaptureRetryPolicy, PaymentCapturer, PaymentIntentWriter],
     };
   }
 }

@@ -15,6 +15,7 @@ import {
   DLQ_HEADER,
   type EventContext,
   EventPublisher,
+  type HandlerScope,
   onTopic,
   type Outbox,
   type OutboxEntry,
@@ -34,6 +35,7 @@ import { CaptureRetryPolicy } from './capture-with-retries';
 import { InventoryReservedIntegrationEventHandler } from './inventory-reserved.handler';
 import { OrderCancelledIntegrationEventHandler } from './order-cancelled.handler';
 import { CapturerSettings, PaymentCapturer } from './payment-capturer';
+import { type IntentRequest, PaymentIntentWriter } from './payment-intent-writer';
 import {
   type Charge,
   type ChargeRequest,
@@ -69,6 +71,8 @@ const script = new Map<string, ProviderDecision[]>();
 /** How often the provider decided for an order (a replayed key is not a decision). */
 const decisions = new Map<string, number>();
 const policy = new CaptureRetryPolicy(3, 1);
+/** One for every handler, as in the service: a transaction's intents reach one write. */
+const writer = new PaymentIntentWriter(logger);
 /** Short: a dead capturer's intents are taken up again after this. */
 const LEASE_MS = 300;
 
@@ -155,7 +159,7 @@ async function paymentsGroup(
     store: new PrismaConsumerStore(db),
     backoff: { maxAttempts: 4, initialDelayMs: 10, maxDelayMs: 10 },
     handlers: [
-      onTopic(new InventoryReservedIntegrationEventHandler(logger), events.reserved),
+      onTopic(new InventoryReservedIntegrationEventHandler(logger, writer), events.reserved),
       onTopic(new OrderCancelledIntegrationEventHandler(logger, provider), events.cancelled),
     ],
     ...layout,
@@ -273,11 +277,14 @@ it('records the intent in the consumer transaction and charges only after it com
   const p = await payments();
   await p.stop(); // this test drives the handler itself
   const store = new PrismaConsumerStore<PaymentTransaction>(db);
-  const handler = new InventoryReservedIntegrationEventHandler(logger);
+  const handler = new InventoryReservedIntegrationEventHandler(logger, writer);
   const event = reservation(p.events.reserved);
   await expect(
     store.transaction(async (tx) => {
-      await handler.handle(event, { ...new HandlerBatch(tx).scope(context), outbox: collect([]) });
+      const batch = new HandlerBatch(tx);
+      await handler.handle(event, batch.scope(context));
+      await batch.flush();
+      expect(await tx.payment.count({ where: { orderId: event.payload.orderId } })).toBe(1);
       throw new Error('the consumer transaction rolls back');
     }),
   ).rejects.toThrow('rolls back');
@@ -487,13 +494,15 @@ it('keeps no payment when the reservation and the cancellation are handled at th
   const p = await payments();
   await p.stop(); // this test drives the transactions itself, two per order at once
   const store = new PrismaConsumerStore(db);
-  const reserved = new InventoryReservedIntegrationEventHandler(logger);
+  const reserved = new InventoryReservedIntegrationEventHandler(logger, writer);
   const cancelled = new OrderCancelledIntegrationEventHandler(logger, provider);
   const orders = Array.from({ length: 20 }, () => reservation(p.events.reserved));
-  const run = (work: (tx: PaymentTransaction, outbox: Outbox) => Promise<void>) =>
+  const run = (work: (scope: HandlerScope<PaymentTransaction>) => Promise<void>) =>
     store.transaction(async (tx) => {
       const entries: OutboxEntry[] = [];
-      await work(tx, collect(entries));
+      const batch = new HandlerBatch(tx);
+      await work({ ...batch.scope(context), outbox: collect(entries) });
+      await batch.flush();
       await store.appendOutbox(tx, entries);
     });
 
@@ -504,12 +513,8 @@ it('keeps no payment when the reservation and the cancellation are handled at th
         reason: 'PAYMENT_DEADLINE_EXPIRED' as const,
       });
       return [
-        run((tx, outbox) =>
-          reserved.handle(order, { ...new HandlerBatch(tx).scope(context), outbox }),
-        ),
-        run((tx, outbox) =>
-          cancelled.handle(cancel, { ...new HandlerBatch(tx).scope(context), outbox }),
-        ),
+        run((scope) => reserved.handle(order, scope)),
+        run((scope) => cancelled.handle(cancel, scope)),
       ];
     }),
   );
@@ -530,6 +535,53 @@ it('keeps no payment when the reservation and the cancellation are handled at th
   expect(
     await db.providerCharge.count({ where: { idempotencyKey: { in: ids }, status: 'SUCCEEDED' } }),
   ).toBe(0);
+});
+
+it('PaymentIntentWriter records a transaction’s intents in two statements: voids the cancelled, skips an order with a payment or earlier in the chunk', async () => {
+  const request = (): IntentRequest => {
+    const { payload } = reservation(InventoryReservedV1);
+    return { eventId: randomUUID(), ...refOf(payload), amountCents: payload.amountCents };
+  };
+  const [cancelledFirst, paidBefore, fresh, another] = [request(), request(), request(), request()];
+  await db.cancelledOrder.create({ data: { orderId: cancelledFirst.orderId, reason: 'TEST' } });
+  await db.$transaction((tx) => writer.record(tx, [paidBefore]));
+  const before = await db.payment.findUniqueOrThrow({ where: { orderId: paidBefore.orderId } });
+
+  let statements = 0;
+  const calls = new Set(['$queryRaw', '$executeRaw', 'payment', 'cancelledOrder']);
+  const outcomes = await db.$transaction((tx) => {
+    const counted = new Proxy(tx, {
+      get(target, name, receiver) {
+        if (typeof name === 'string' && calls.has(name)) statements += 1;
+        return Reflect.get(target, name, receiver) as unknown;
+      },
+    });
+    return writer.record(counted, [
+      cancelledFirst,
+      paidBefore,
+      fresh,
+      { ...fresh, eventId: randomUUID() }, // the same order again, under another event id
+      another,
+    ]);
+  });
+
+  expect(statements).toBe(2);
+  expect(outcomes).toEqual(['VOIDED', 'EXISTED', 'PENDING', 'EXISTED', 'PENDING']);
+  const ids = [cancelledFirst, paidBefore, fresh, another].map((r) => r.orderId);
+  const rows = await db.payment.findMany({ where: { orderId: { in: ids } } });
+  const byOrder = new Map(rows.map((row) => [row.orderId, row]));
+  expect(rows).toHaveLength(4);
+  expect(byOrder.get(cancelledFirst.orderId)).toMatchObject({
+    status: 'VOIDED',
+    reason: 'order cancelled before payment: TEST',
+  });
+  // The same row (the running capturer may be charging it meanwhile), not a second one.
+  expect(byOrder.get(paidBefore.orderId)?.paymentId).toBe(before.paymentId);
+  for (const { orderId, amountCents, quantity } of [fresh, another]) {
+    expect(byOrder.get(orderId)).toMatchObject({ status: 'PENDING', amountCents, quantity });
+  }
+  for (const id of [fresh.orderId, another.orderId]) await settled(id);
+  expect(decisions.get(cancelledFirst.orderId)).toBeUndefined(); // never charged
 });
 
 const context: EventContext = {

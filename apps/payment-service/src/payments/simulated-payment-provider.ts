@@ -113,21 +113,7 @@ export class SimulatedPaymentProvider {
     const decision = this.decisions(request.idempotencyKey, attempt);
     if (decision === 'TIMEOUT') return this.timeOut(request.idempotencyKey);
     const status = decision === 'DECLINE' ? 'DECLINED' : 'SUCCEEDED';
-    await this.ledger.providerCharge.createMany({
-      data: [
-        {
-          idempotencyKey: request.idempotencyKey,
-          chargeId: randomUUID(),
-          amountCents: request.amountCents,
-          status,
-          reason: status === 'DECLINED' ? DECLINE_REASON : null,
-        },
-      ],
-      // A concurrent request with the same key got there first: its answer is the answer.
-      skipDuplicates: true,
-    });
-    const charge = await this.find(request.idempotencyKey);
-    if (!charge) throw new Error(`charge ${request.idempotencyKey} vanished from the ledger`);
+    const charge = await this.record(request, status);
     if (decision === 'LOST_ANSWER') return this.timeOut(request.idempotencyKey);
     await pause(this.settings.answerDelayMs ?? 0);
     return this.replay(charge, request);
@@ -150,6 +136,28 @@ export class SimulatedPaymentProvider {
     if (refunded) return toCharge(refunded);
     const charge = await this.find(idempotencyKey);
     return charge?.status === 'REFUNDED' ? toCharge(charge) : null;
+  }
+
+  /**
+   * Writes the charge to the ledger, or finds the one a concurrent request with the key made
+   * first (its answer is the answer), in one statement: DO UPDATE rather than DO NOTHING because
+   * only an updated row is returned; the update changes nothing.
+   */
+  private async record(
+    request: ChargeRequest,
+    status: 'SUCCEEDED' | 'DECLINED',
+  ): Promise<ProviderCharge> {
+    const [charge] = await this.ledger.$queryRaw<ProviderCharge[]>`
+      INSERT INTO provider_charges (idempotency_key, charge_id, amount_cents, status, reason)
+      VALUES (${request.idempotencyKey}, ${randomUUID()}::uuid, ${request.amountCents},
+              ${status}::provider_charge_status,
+              ${status === 'DECLINED' ? DECLINE_REASON : null})
+      ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+      RETURNING idempotency_key AS "idempotencyKey", charge_id AS "chargeId",
+                amount_cents AS "amountCents", status::text AS status, reason,
+                created_at AS "createdAt", refunded_at AS "refundedAt"`;
+    if (!charge) throw new Error(`charge ${request.idempotencyKey} missing from the ledger`);
+    return charge;
   }
 
   private find(idempotencyKey: string): Promise<ProviderCharge | null> {
