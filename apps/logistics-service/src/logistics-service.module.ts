@@ -6,6 +6,7 @@ import { LogisticsServiceConfig, SERVICE } from './config';
 import { LogisticsDatabase } from './database';
 import { PaymentRefundedIntegrationEventHandler } from './shipments/payment-refunded.handler';
 import { PaymentSucceededIntegrationEventHandler } from './shipments/payment-succeeded.handler';
+import { ShipmentsModule } from './shipments/shipments.module';
 
 @Module({})
 export class LogisticsServiceModule {
@@ -22,6 +23,7 @@ export class LogisticsServiceModule {
           messaging: {},
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
+        ShipmentsModule,
         KafkaModule.forConsumer({
           groupId: ConsumerGroup.Logistics,
           maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,

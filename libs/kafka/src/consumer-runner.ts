@@ -55,11 +55,13 @@ export interface HandlerScope<Tx = unknown> {
  *
  * The runner calls `write` once per transaction, after the handlers and before the outbox rows,
  * with the rows in the order they were staged; writers run in the order they were first staged.
+ * A writer whose rows decide the follow-up events (only a row actually inserted announces itself)
+ * adds them to `outbox`: the transaction's outbox, after the handlers' own events.
  * A rejection fails the transaction like a handler's would: the chunk is then applied event by
  * event, so the event whose row broke it takes the failure path alone.
  */
 export interface ChunkWriter<Row, Tx = unknown> {
-  write(tx: Tx, rows: readonly Row[]): Promise<void>;
+  write(tx: Tx, rows: readonly Row[], outbox: Outbox): Promise<void>;
 }
 
 /** One handler per event (type and version), named after it: `OrderCreatedIntegrationEventHandler`. */
@@ -825,24 +827,27 @@ export class HandlerBatch<Tx> {
   /** Writer → its rows, and the first event (its index) that staged one. */
   private readonly staged = new Map<ChunkWriter<unknown, Tx>, { rows: unknown[]; index: number }>();
 
+  /** Adds to `outbox`: what handlers and writers get as their `Outbox`. */
+  private readonly outboxAdder: Outbox = {
+    add: <TType extends string, TPayload>(
+      definition: EventDefinition<TType, TPayload>,
+      payload: TPayload,
+    ): EventEnvelope<TType, TPayload> => {
+      const entry = outboxEntry(definition, payload);
+      this.outbox.push(entry);
+      return entry.event as EventEnvelope<TType, TPayload>;
+    },
+  };
+
   constructor(readonly tx: Tx) {}
 
   /** The scope of the `index`-th event of the transaction. */
   scope(context: EventContext, index = 0): HandlerScope<Tx> {
-    const { outbox, staged } = this;
+    const { staged } = this;
     return {
       tx: this.tx,
       context,
-      outbox: {
-        add<TType extends string, TPayload>(
-          definition: EventDefinition<TType, TPayload>,
-          payload: TPayload,
-        ): EventEnvelope<TType, TPayload> {
-          const entry = outboxEntry(definition, payload);
-          outbox.push(entry);
-          return entry.event as EventEnvelope<TType, TPayload>;
-        },
-      },
+      outbox: this.outboxAdder,
       stage<Row>(writer: ChunkWriter<Row, Tx>, row: Row): void {
         const key = writer as ChunkWriter<unknown, Tx>;
         const batch = staged.get(key) ?? { rows: [], index };
@@ -864,7 +869,7 @@ export class HandlerBatch<Tx> {
     this.staged.clear();
     for (const [writer, { rows, index }] of writes) {
       try {
-        await writer.write(this.tx, rows);
+        await writer.write(this.tx, rows, this.outboxAdder);
       } catch (error) {
         throw failure(error, index);
       }

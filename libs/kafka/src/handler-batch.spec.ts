@@ -19,6 +19,16 @@ function recorder(name: string, calls: string[], refuse?: string): ChunkWriter<s
   };
 }
 
+const payload = {
+  orderId: 'o-1',
+  saleId: 's-1',
+  userId: 'u-1',
+  quantity: 1,
+  idempotencyKey: 'k-1',
+  priceCents: 100,
+  acceptedAt: new Date(0).toISOString(),
+};
+
 describe('HandlerBatch', () => {
   it('writes each writer once, its rows in staging order, writers in the order first staged', async () => {
     const calls: string[] = [];
@@ -54,17 +64,28 @@ describe('HandlerBatch', () => {
     expect(calls).toEqual(['first(tx): x', 'second(tx): w,y']);
   });
 
+  it('puts the events a writer adds in the transaction’s outbox, after the handlers’ own', async () => {
+    const batch = new HandlerBatch<'tx'>('tx');
+    const announcer: ChunkWriter<string, 'tx'> = {
+      async write(_tx, rows, outbox) {
+        for (const orderId of rows) outbox.add(OrderCreatedV1, { ...payload, orderId });
+      },
+    };
+    batch.scope(context(0), 0).stage(announcer, 'o-2');
+    batch.scope(context(1), 1).outbox.add(OrderCreatedV1, payload);
+    batch.scope(context(2), 2).stage(announcer, 'o-3');
+    expect(batch.outbox.map((e) => e.event.key)).toEqual(['o-1']);
+
+    await batch.flush();
+    expect(batch.outbox.map((e) => [e.topic, e.event.key])).toEqual([
+      [OrderCreatedV1.topic, 'o-1'],
+      [OrderCreatedV1.topic, 'o-2'],
+      [OrderCreatedV1.topic, 'o-3'],
+    ]);
+  });
+
   it('collects the follow-up events every scope adds, in order', () => {
     const batch = new HandlerBatch<'tx'>('tx');
-    const payload = {
-      orderId: 'o-1',
-      saleId: 's-1',
-      userId: 'u-1',
-      quantity: 1,
-      idempotencyKey: 'k-1',
-      priceCents: 100,
-      acceptedAt: new Date(0).toISOString(),
-    };
     const event = batch.scope(context(0), 0).outbox.add(OrderCreatedV1, payload);
     batch.scope(context(1), 1).outbox.add(OrderCreatedV1, { ...payload, orderId: 'o-2' });
     expect(batch.outbox.map((e) => [e.topic, e.event.key])).toEqual([

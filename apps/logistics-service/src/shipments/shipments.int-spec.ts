@@ -30,7 +30,9 @@ import {
 import { LogisticsDatabase } from '../database';
 import { PaymentRefundedIntegrationEventHandler } from './payment-refunded.handler';
 import { PaymentSucceededIntegrationEventHandler } from './payment-succeeded.handler';
-import { ShipmentStatus } from './shipment-status';
+import { ShipmentStatus, tombstoneFor } from './shipment-status';
+import { type NewShipment, ShipmentWriter } from './shipment-writer';
+import { trackingNumberFor } from './tracking-number';
 
 /**
  * `payment.succeeded` → one shipment per order, through the real consumer runner on the real
@@ -57,6 +59,8 @@ const TestPaymentSucceeded = ConsumerScenario.ownTopic(PaymentSucceededV1);
 const TestPaymentRefunded = ConsumerScenario.ownTopic(PaymentRefundedV1);
 const topic = TestPaymentSucceeded.topic;
 const refundTopic = TestPaymentRefunded.topic;
+/** One for every handler, as in the service: a transaction's shipments reach one write. */
+const writer = new ShipmentWriter(logger);
 
 let database: ScratchDatabase;
 let db: LogisticsDatabase;
@@ -76,7 +80,7 @@ beforeAll(async () => {
     topics: [{ topic: deadLetterTopic, numPartitions: 1, replicationFactor: 1 }],
   });
   group = await logisticsGroup([
-    onTopic(new PaymentSucceededIntegrationEventHandler(logger), TestPaymentSucceeded),
+    onTopic(new PaymentSucceededIntegrationEventHandler(logger, writer), TestPaymentSucceeded),
     onTopic(new PaymentRefundedIntegrationEventHandler(logger), TestPaymentRefunded),
   ]);
 });
@@ -272,7 +276,7 @@ it('dead-letters malformed payments among good ones on partitions handled at onc
   // payment.succeeded on three partitions handled at once: their chunks share a transaction.
   const Wide = ConsumerScenario.ownTopic(PaymentSucceededV1);
   const wide = await logisticsGroup(
-    [onTopic(new PaymentSucceededIntegrationEventHandler(logger), Wide)],
+    [onTopic(new PaymentSucceededIntegrationEventHandler(logger, writer), Wide)],
     {
       groupId: uniqueName('logistics-service-it'),
       partitions: 3,
@@ -337,10 +341,13 @@ it('recalls a shipment whose insert commits while the refund waits on it', async
   // Generous transaction bounds: a safety net, the test waits on the lock, not on time.
   const bounds = { maxWait: 30_000, timeout: 120_000 };
   const paying = db.$transaction(async (tx) => {
-    await new PaymentSucceededIntegrationEventHandler(logger).handle(payment, {
-      ...new HandlerBatch(tx).scope(context),
-      outbox,
-    });
+    const batch = new HandlerBatch(tx);
+    await new PaymentSucceededIntegrationEventHandler(logger, writer).handle(
+      payment,
+      batch.scope(context),
+    );
+    await batch.flush();
+    added.push(...batch.outbox.map((entry) => entry.event.type));
     paymentInserted();
     await paymentMayCommit;
   }, bounds);
@@ -372,4 +379,66 @@ it('recalls a shipment whose insert commits while the refund waits on it', async
     paymentId: payment.payload.paymentId,
   });
   expect(added).toEqual(['shipment.created']);
+});
+
+it('ShipmentWriter creates a transaction’s shipments in one statement and announces only those it created', async () => {
+  const shipment = (orderId: string = randomUUID()): NewShipment => {
+    const shipmentId = randomUUID();
+    return {
+      eventId: randomUUID(),
+      shipmentId,
+      trackingNumber: trackingNumberFor(shipmentId),
+      orderId,
+      saleId: 'sale-3',
+      userId: `user-${orderId.slice(0, 8)}`,
+      quantity: 1,
+      paymentId: randomUUID(),
+    };
+  };
+  const [ships, refunded, fresh, another] = [shipment(), shipment(), shipment(), shipment()];
+  await db.$transaction((tx) => writer.record(tx, [ships]));
+  const refund = refundOf(paymentOf(refunded.orderId));
+  await db.shipment.create({
+    data: tombstoneFor({ ...refund.payload, orderId: refunded.orderId }, randomUUID(), new Date()),
+  });
+
+  let statements = 0;
+  const calls = new Set(['$queryRaw', '$executeRaw', 'shipment']);
+  const announced: Array<[string, unknown]> = [];
+  const outbox: Outbox = {
+    add: (definition, payload) => {
+      announced.push([definition.type, (payload as { orderId: string }).orderId]);
+      return createEvent(definition, payload);
+    },
+  };
+  await db.$transaction((tx) => {
+    const counted = new Proxy(tx, {
+      get(target, name, receiver) {
+        if (typeof name === 'string' && calls.has(name)) statements += 1;
+        return Reflect.get(target, name, receiver) as unknown;
+      },
+    });
+    return writer.write(
+      counted,
+      [ships, fresh, refunded, shipment(fresh.orderId), another],
+      outbox,
+    );
+  });
+
+  expect(statements).toBe(1);
+  expect(announced).toEqual([
+    ['shipment.created', fresh.orderId],
+    ['shipment.created', another.orderId],
+  ]);
+  const rows = await db.shipment.findMany({
+    where: { orderId: { in: [ships, refunded, fresh, another].map((s) => s.orderId) } },
+  });
+  expect(new Map(rows.map((r) => [r.orderId, [r.status, r.shipmentId]]))).toEqual(
+    new Map([
+      [ships.orderId, [ShipmentStatus.Created, ships.shipmentId]],
+      [refunded.orderId, [ShipmentStatus.Cancelled, expect.any(String)]],
+      [fresh.orderId, [ShipmentStatus.Created, fresh.shipmentId]],
+      [another.orderId, [ShipmentStatus.Created, another.shipmentId]],
+    ]),
+  );
 });
