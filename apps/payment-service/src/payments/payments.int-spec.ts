@@ -397,6 +397,39 @@ it('answers a repeated capture with the first result and refuses the key with ot
   await expect(provider.retrieve(randomUUID())).resolves.toBeNull();
 });
 
+it('gives concurrent charges one ledger look-up and one write between them: the same key twice is one charge', async () => {
+  let statements = 0;
+  const calls = new Set(['$queryRaw', '$executeRaw', 'providerCharge']);
+  const ledger = new Proxy(db, {
+    get(target, name, receiver) {
+      if (typeof name === 'string' && calls.has(name)) statements += 1;
+      return Reflect.get(target, name, receiver) as unknown;
+    },
+  });
+  const batched = new SimulatedPaymentProvider(
+    ledger,
+    { latencyMs: 0, timeoutMs: 0, failureRate: 0, timeoutRate: 0 },
+    (key) => (key.startsWith('decline-') ? 'DECLINE' : 'APPROVE'),
+  );
+  const keys = Array.from({ length: 20 }, (_, n) => `${n < 5 ? 'decline-' : ''}${randomUUID()}`);
+  const twice = keys[7] as string;
+  const answers = await Promise.all(
+    [...keys, twice].map((idempotencyKey) => batched.charge({ idempotencyKey, amountCents: 700 })),
+  );
+
+  expect(statements).toBe(2);
+  expect(answers.map((a) => a.status)).toEqual([
+    ...keys.map((key) => (key.startsWith('decline-') ? 'DECLINED' : 'SUCCEEDED')),
+    'SUCCEEDED',
+  ]);
+  expect(answers[answers.length - 1]).toEqual(answers[7]); // one charge, the same answer
+  const ledgerRows = await db.providerCharge.findMany({ where: { idempotencyKey: { in: keys } } });
+  expect(ledgerRows).toHaveLength(20);
+  expect(ledgerRows.filter((row) => row.status === 'DECLINED')).toEqual(
+    Array.from({ length: 5 }, () => expect.objectContaining({ reason: DECLINE_REASON })),
+  );
+});
+
 it('never charges an order cancelled before its reservation arrives', async () => {
   const p = await payments();
   const event = reservation(p.events.reserved);
