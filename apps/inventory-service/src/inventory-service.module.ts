@@ -7,6 +7,7 @@ import { InventoryDatabase } from './database';
 import { OrderCancelledIntegrationEventHandler } from './reservations/order-cancelled.handler';
 import { OrderCreatedIntegrationEventHandler } from './reservations/order-created.handler';
 import { PaymentFailedIntegrationEventHandler } from './reservations/payment-failed.handler';
+import { ReservationsModule } from './reservations/reservations.module';
 import { SalePublishedIntegrationEventHandler } from './sales/sale-published.handler';
 
 @Module({})
@@ -24,6 +25,7 @@ export class InventoryServiceModule {
           messaging: {},
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
+        ReservationsModule,
         KafkaModule.forConsumer({
           groupId: ConsumerGroup.Inventory,
           maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,

@@ -18,7 +18,7 @@ import {
   EventPublisher,
   NonRetriableError,
   onTopic,
-  type Outbox,
+  type IntegrationEventHandler,
   type OutboxEntry,
 } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
@@ -34,6 +34,7 @@ import {
 import { InventoryDatabase, type InventoryTransaction } from '../database';
 import { OrderCancelledIntegrationEventHandler } from './order-cancelled.handler';
 import { OrderCreatedIntegrationEventHandler } from './order-created.handler';
+import { type ReservationRequest, ReservationWriter } from './reservation-writer';
 import { PaymentFailedIntegrationEventHandler } from './payment-failed.handler';
 
 /**
@@ -117,7 +118,10 @@ async function sagaGroup(
     retryDelaysMs: [300, 1_000, 2_000],
     store: new PrismaConsumerStore(db),
     handlers: [
-      onTopic(new OrderCreatedIntegrationEventHandler(logger, metrics), events.created),
+      onTopic(
+        new OrderCreatedIntegrationEventHandler(logger, new ReservationWriter(logger, metrics)),
+        events.created,
+      ),
       onTopic(new PaymentFailedIntegrationEventHandler(logger), events.failed),
       onTopic(new OrderCancelledIntegrationEventHandler(logger), events.cancelled),
     ],
@@ -389,7 +393,7 @@ it('never oversells under concurrent reservations: N orders for K < N units rese
   const K = 7;
   const N = 24;
   const saleId = await stockSale(K);
-  const handler = new OrderCreatedIntegrationEventHandler(logger, new MetricsRegistry('it'));
+  const handler = orderCreatedHandler();
   const store = new PrismaConsumerStore(db);
   const orders = Array.from({ length: N }, () =>
     orderCreated(s.events.created, saleId, { quantity: 1 }),
@@ -400,7 +404,7 @@ it('never oversells under concurrent reservations: N orders for K < N units rese
     orders.map((order, i) =>
       store.transaction(async (tx) => {
         const entries: OutboxEntry[] = [];
-        await handler.handle(order, scope(tx, entries, i));
+        await applyIn(tx, handler, order, entries, i);
         await store.appendOutbox(tx, entries);
       }),
     ),
@@ -425,18 +429,93 @@ it('never oversells under concurrent reservations: N orders for K < N units rese
   ).toBe(N - K);
 });
 
+it('ReservationWriter decides a chunk in three statements, as one decrement per order in event order would', async () => {
+  const s = await saga();
+  await s.stop(); // this test drives the writer itself
+  const saleId = await stockSale(5);
+  const otherSale = await stockSale(4);
+  const metrics = new MetricsRegistry('it');
+  const writer = new ReservationWriter(logger, metrics);
+  const request = (event: EnvelopeOf<typeof OrderCreatedV1>): ReservationRequest => ({
+    eventId: randomUUID(),
+    ...event.payload,
+  });
+  const decidedBefore = orderCreated(s.events.created, saleId, { quantity: 1 });
+  const store = new PrismaConsumerStore(db);
+  await store.transaction((tx) => applyIn(tx, orderCreatedHandler(), decidedBefore, [], 0));
+
+  const [a, b, c, d, e] = [
+    orderCreated(s.events.created, saleId, { quantity: 2 }),
+    orderCreated(s.events.created, saleId, { quantity: 3 }), // 2 left: rejected
+    orderCreated(s.events.created, saleId, { quantity: 1 }), // fits
+    orderCreated(s.events.created, otherSale, { quantity: 4 }),
+    orderCreated(s.events.created, saleId, { quantity: 1 }), // the last unit
+  ];
+  const chunk = [a, b, decidedBefore, c, a, d, e].map(request); // `a` twice, under two event ids
+  let statements = 0;
+  const calls = new Set(['$queryRaw', '$executeRaw', 'reservation', 'saleStock', 'inventoryLog']);
+  const entries: OutboxEntry[] = [];
+  await store.transaction(async (tx) => {
+    const counted = new Proxy(tx, {
+      get(target, name, receiver) {
+        if (typeof name === 'string' && calls.has(name)) statements += 1;
+        return Reflect.get(target, name, receiver) as unknown;
+      },
+    });
+    const batch = new HandlerBatch(counted);
+    await writer.write(counted, chunk, batch.scope(context).outbox);
+    entries.push(...batch.outbox);
+    await store.appendOutbox(tx, entries);
+  });
+
+  // Three statements, plus one look-up for each order that was decided already (two here).
+  expect(statements).toBe(3 + 2);
+  expect(await stockOf(saleId)).toEqual({ available: 0, reserved: 5, released: 0 });
+  expect(await stockOf(otherSale)).toEqual({ available: 0, reserved: 4, released: 0 });
+  expect(entries.map((entry) => [entry.event.type, entry.event.key])).toEqual([
+    ['inventory.reserved', a.payload.orderId],
+    ['inventory.rejected', b.payload.orderId],
+    ['inventory.reserved', c.payload.orderId],
+    ['inventory.reserved', d.payload.orderId],
+    ['inventory.reserved', e.payload.orderId],
+  ]);
+  const statusOf = async (order: typeof a) =>
+    (await db.reservation.findUniqueOrThrow({ where: { orderId: order.payload.orderId } })).status;
+  expect(await Promise.all([a, b, c, d, e].map(statusOf))).toEqual([
+    'RESERVED',
+    'REJECTED',
+    'RESERVED',
+    'RESERVED',
+    'RESERVED',
+  ]);
+  const log = await db.inventoryLog.findMany({
+    where: { eventId: { in: chunk.map((r) => r.eventId) } },
+    orderBy: { id: 'asc' },
+  });
+  expect(log.map((row) => [row.orderId, row.kind, row.delta])).toEqual([
+    [a.payload.orderId, 'RESERVE', -2],
+    [b.payload.orderId, 'REJECT', 0],
+    [c.payload.orderId, 'RESERVE', -1],
+    [d.payload.orderId, 'RESERVE', -4],
+    [e.payload.orderId, 'RESERVE', -1],
+  ]);
+  expect(
+    await metrics.registry.getSingleMetricAsString('seckill_inventory_mismatch_total'),
+  ).toMatch(/seckill_inventory_mismatch_total\{reason="OUT_OF_STOCK"[^}]*\} 1$/m);
+});
+
 it('dead-letters a second order that reuses a buyer’s idempotency key instead of taking stock', async () => {
   const s = await saga();
   await s.stop();
   const saleId = await stockSale(5);
-  const handler = new OrderCreatedIntegrationEventHandler(logger, new MetricsRegistry('it'));
+  const handler = orderCreatedHandler();
   const store = new PrismaConsumerStore(db);
   const first = orderCreated(s.events.created, saleId, { idempotencyKey: 'k-1', userId: 'u-1' });
   const second = orderCreated(s.events.created, saleId, { idempotencyKey: 'k-1', userId: 'u-1' });
-  await store.transaction((tx) => handler.handle(first, scope(tx, [], 0)));
+  await store.transaction((tx) => applyIn(tx, handler, first, [], 0));
 
   await expect(
-    store.transaction((tx) => handler.handle(second, scope(tx, [], 1))),
+    store.transaction((tx) => applyIn(tx, handler, second, [], 1)),
   ).rejects.toMatchObject({ name: NonRetriableError.name, reason: 'DUPLICATE_IDEMPOTENCY_KEY' });
   expect(await stockOf(saleId)).toEqual({ available: 3, reserved: 2, released: 0 });
   expect(await db.reservation.count({ where: { orderId: second.payload.orderId } })).toBe(0);
@@ -492,21 +571,35 @@ it('dead-letters poison among orders on partitions handled at once and reserves 
   }
 });
 
-function scope(tx: InventoryTransaction, entries: OutboxEntry[], offset: number) {
-  const outbox: Outbox = {
-    add(definition, payload) {
-      const event = createEvent(definition, payload);
-      entries.push({ topic: definition.topic, event, headers: {} });
-      return event;
-    },
-  };
-  const context: EventContext = {
-    topic: 'direct',
-    partition: 0,
-    offset: String(offset),
-    attempt: 1,
-    consumerGroup: 'direct',
-  };
-  // Nothing stages rows here: these tests call handlers that write directly.
-  return { ...new HandlerBatch(tx).scope(context), outbox };
+const context: EventContext = {
+  topic: 'direct',
+  partition: 0,
+  offset: '0',
+  attempt: 1,
+  consumerGroup: 'direct',
+};
+
+/** The service's `order.created` handler with a writer of its own, outside any consumer group. */
+function orderCreatedHandler() {
+  return new OrderCreatedIntegrationEventHandler(
+    logger,
+    new ReservationWriter(logger, new MetricsRegistry('it')),
+  );
+}
+
+/**
+ * One event through its handler in `tx`, as the runner applies it: the handler, then the rows it
+ * staged; its follow-up events go to `entries`.
+ */
+async function applyIn<D extends EventDefinition>(
+  tx: InventoryTransaction,
+  handler: IntegrationEventHandler<D, InventoryTransaction>,
+  event: EnvelopeOf<D>,
+  entries: OutboxEntry[],
+  offset: number,
+): Promise<void> {
+  const batch = new HandlerBatch(tx);
+  await handler.handle(event, batch.scope({ ...context, offset: String(offset) }));
+  await batch.flush();
+  entries.push(...batch.outbox);
 }
