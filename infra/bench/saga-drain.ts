@@ -15,6 +15,7 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { JwtCodec } from '@seckill/auth';
 import { Topic } from '@seckill/contracts';
+import { fixKafkajsIdleSpin } from '@seckill/kafka';
 import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
 import { repoRoot } from '../local/infra-paths';
 import { databaseUrl, LOCAL_JWT_SECRET, SERVICES, serviceSpec } from '../local/services';
@@ -86,6 +87,7 @@ export async function runSagaDrain(
   const endpoints = infraEndpoints(runningKafkaBrokers() ?? 1);
   const stamp = Date.now().toString(36);
   const api = new ShopApi(baseUrl(serviceSpec('gateway').port));
+  fixKafkajsIdleSpin(); // the bench's own lag polling must not spin a core share away from the shop
   const admin = new Kafka({
     clientId: 'bench-saga-drain',
     brokers: [...endpoints.kafkaBrokers],

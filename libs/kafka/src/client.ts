@@ -1,5 +1,6 @@
 import { type ISocketFactory, Kafka, logLevel, LogEntry } from 'kafkajs';
 import type { ServiceLogger } from '@seckill/observability';
+import { fixKafkajsIdleSpin } from './kafkajs-idle-spin';
 
 export interface KafkaClientOptions {
   readonly clientId: string;
@@ -23,6 +24,7 @@ export function createKafkaClient({
   logger,
   socketFactory,
 }: KafkaClientOptions): Kafka {
+  fixKafkajsIdleSpin(); // before any connection exists: see the file
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,

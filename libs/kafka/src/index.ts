@@ -1,4 +1,5 @@
 export * from './client';
+export * from './kafkajs-idle-spin';
 export * from './errors';
 export * from './publisher';
 export * from './group-offsets';

@@ -152,7 +152,7 @@ export interface ConsumerModuleOptions {
   /** Handler classes; the service's `ConsumerStore` (PersistenceModule provides it) is injected too. */
   readonly handlers: readonly Type<IntegrationEventHandler>[];
   readonly backoff?: BackoffPolicy;
-  /** The processing-rate cap (`CONSUMER_MAX_EVENTS_PER_SECOND`, default 1000). */
+  /** The processing-rate cap (`CONSUMER_MAX_EVENTS_PER_SECOND`, default 4000). */
   readonly maxEventsPerSecond?: number;
   /** Events per database transaction (default 100). */
   readonly maxBatchEvents?: number;
