@@ -1,6 +1,7 @@
 import type { PgCeiling } from './pg-ceiling';
 import {
   analyzeSagaDrain,
+  cpuPerOrderLine,
   type DrainSample,
   formatSagaDrainMarkdown,
   formatSagaDrainReport,
@@ -245,6 +246,30 @@ describe('analyzeSagaDrain', () => {
   });
 });
 
+describe('cpuPerOrderLine', () => {
+  it('gives the CPU per accepted order, in all and per process group, and the share of a core', () => {
+    const cpu = {
+      elapsedSec: 10,
+      shares: [
+        { label: 'postgres', percent: 50 },
+        { label: 'payment-service', percent: 30 },
+        { label: 'bench', percent: 0.01 }, // 0.001 ms per order: left out of the list
+      ],
+    };
+    expect(cpuPerOrderLine(cpu, 1000)).toBe(
+      'CPU from the release to the end (10.0 s): 8.00 ms per order (postgres 5.00, payment-service 3.00), 80 % of a core',
+    );
+  });
+
+  it('says nothing without orders, time or shares', () => {
+    expect(cpuPerOrderLine({ elapsedSec: 10, shares: [] }, 1000)).toBeNull();
+    expect(
+      cpuPerOrderLine({ elapsedSec: 0, shares: [{ label: 'x', percent: 1 }] }, 1000),
+    ).toBeNull();
+    expect(cpuPerOrderLine({ elapsedSec: 10, shares: [{ label: 'x', percent: 1 }] }, 0)).toBeNull();
+  });
+});
+
 describe('formatting', () => {
   it('prints the timings, the per-group table, the slowest group and the Postgres ratios', () => {
     const text = formatSagaDrainReport(report());
@@ -255,13 +280,18 @@ describe('formatting', () => {
       'slowest consumer: inventory-service, 40.0 events/s = 20.0 orders/s while behind',
     );
     expect(text).toContain('400 tps; whole saga 40.0 orders/s = 10.0 %');
+    expect(text).not.toContain('CPU from the release'); // a run from before it was measured
     expect(text).toMatch(/MISSED +whole-saga throughput/);
     expect(text).toMatch(/NOT JUDGED +10,000 accepted orders all terminal/);
   });
 
   it('writes a markdown section with the table, the verdicts and the chart', () => {
-    const md = formatSagaDrainMarkdown(report(), 'bench/drain-lag.svg');
+    const cpu = { elapsedSec: 4, shares: [{ label: 'postgres', percent: 100 }] };
+    const md = formatSagaDrainMarkdown(report({ cpu }), 'bench/drain-lag.svg');
     expect(md).toContain('Run 2026-12-03 17:00 UTC on commit `abc1234`:');
+    expect(md).toContain(
+      '- CPU from the release to the end (4.0 s): 40.00 ms per order (postgres 40.00)',
+    );
     expect(md).toContain('| inventory-service (slowest) | 100 | 0.0 | 0.0 | 3.0 |');
     expect(md).toContain('| ---: |');
     expect(md).toContain('| **missed** |');

@@ -216,6 +216,32 @@ export interface SagaDrainReport {
   /** The run stopped at its timeout before the saga had drained. */
   readonly timedOut: boolean;
   readonly postgres: PgCeiling | null;
+  /** The CPU the machine spent from the release to the end of the run (absent in older runs). */
+  readonly cpu?: DrainCpu;
+}
+
+/** CPU per process group (infra/bench/cpu.ts `cpuShares`) over `elapsedSec` from the release. */
+export interface DrainCpu {
+  readonly elapsedSec: number;
+  /** Percent of one core per label, largest first. */
+  readonly shares: ReadonlyArray<{ readonly label: string; readonly percent: number }>;
+}
+
+/**
+ * "CPU from the release to the end: 5.47 ms per order (postgres 1.69, payment-service 0.91, …),
+ * 186 % of a core": every process, the bench's own included, per accepted order.
+ */
+export function cpuPerOrderLine(cpu: DrainCpu, orders: number): string | null {
+  if (!(orders > 0) || !(cpu.elapsedSec > 0) || cpu.shares.length === 0) return null;
+  const msPerOrder = (percent: number) => ((percent / 100) * cpu.elapsedSec * 1000) / orders;
+  const total = cpu.shares.reduce((sum, s) => sum + s.percent, 0);
+  const parts = cpu.shares
+    .filter((s) => msPerOrder(s.percent) >= 0.01)
+    .map((s) => `${s.label} ${msPerOrder(s.percent).toFixed(2)}`);
+  return (
+    `CPU from the release to the end (${cpu.elapsedSec.toFixed(1)} s): ` +
+    `${msPerOrder(total).toFixed(2)} ms per order (${parts.join(', ')}), ${total.toFixed(0)} % of a core`
+  );
 }
 
 export interface Verdict {
@@ -365,6 +391,8 @@ function findings(r: SagaDrainReport, a: SagaAnalysis): string[] {
   );
   if (longest && longest !== a.slowest)
     out.push(`behind longest: ${longest.group}, ${longest.behindSec.toFixed(1)} s`);
+  const cpu = r.cpu && cpuPerOrderLine(r.cpu, r.admission.accepted);
+  if (cpu) out.push(cpu);
   if (r.postgres) {
     const pg = r.postgres;
     const ratios = [

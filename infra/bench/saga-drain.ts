@@ -24,6 +24,7 @@ import { type Io, restart, stop } from '../local/shop/commands';
 import { baseUrl, readiness } from '../local/shop/health';
 import { SHOP_CONSUMER_GROUPS } from '../local/topics';
 import { sleep } from './children';
+import { cpuShares, cpuSnapshot } from './cpu';
 import { gitCommit } from './git-commit';
 import { measurePgCeiling } from './pg-ceiling';
 import {
@@ -137,6 +138,9 @@ export async function runSagaDrain(
     const admitted = await admit(api, sale.id, tokens, options.concurrency, stamp, log);
 
     log(`releasing ${RELEASED_SERVICES.join(', ')} at once`);
+    // The CPU from here to the end: the released services' start-up counts, as it does in time.
+    const benchLabel = new Map([[process.pid, 'bench']]);
+    const cpuBefore = cpuSnapshot(benchLabel);
     const releasedAt = Date.now();
     const admission: Admission = {
       ...admitted,
@@ -188,6 +192,11 @@ export async function runSagaDrain(
       }
       await sleep(Math.max(0, options.sampleMs - (Date.now() - began)));
     }
+    const cpuElapsedSec = (Date.now() - releasedAt) / 1000;
+    const cpu = {
+      elapsedSec: cpuElapsedSec,
+      shares: cpuShares(cpuBefore, cpuSnapshot(benchLabel), cpuElapsedSec),
+    };
     await releasing;
 
     log(`Postgres ceiling (pgbench, ${options.ceilingSec} s, scratch database):`);
@@ -212,6 +221,7 @@ export async function runSagaDrain(
       backlogMin: Math.max(20, Math.round(0.02 * admission.accepted)),
       timedOut,
       postgres,
+      cpu,
     };
     return { report, files: writeRunFiles(report, stamp) };
   } finally {
