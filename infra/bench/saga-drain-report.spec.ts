@@ -2,6 +2,8 @@ import type { PgCeiling } from './pg-ceiling';
 import {
   analyzeSagaDrain,
   cpuPerOrderLine,
+  type SagaLedger,
+  sagaChecks,
   type DrainSample,
   formatSagaDrainMarkdown,
   formatSagaDrainReport,
@@ -243,6 +245,47 @@ describe('analyzeSagaDrain', () => {
     );
     expect(a.terminalAtSec).toBeNull();
     expect(a.verdicts[1].result).toBe('missed');
+  });
+});
+
+describe('sagaChecks', () => {
+  /** 100 one-unit orders: 95 shipped, 5 declined (their units back in stock). */
+  const consistent: SagaLedger = {
+    orders: { SHIPPED: 95, FAILED: 5 },
+    stock: { initial: 100, available: 5, reserved: 100, released: 5 },
+    reservations: { RESERVED: 95, RELEASED: 5 },
+    payments: { CAPTURED: 95, DECLINED: 5 },
+    charges: { SUCCEEDED: 95, DECLINED: 5 },
+    shipments: { CREATED: 95 },
+  };
+  const failing = (ledger: SagaLedger) =>
+    sagaChecks(ledger, 100)
+      .filter((c) => !c.ok)
+      .map((c) => c.name);
+
+  it('passes a sale whose every service agrees', () => {
+    expect(failing(consistent)).toEqual([]);
+  });
+
+  it('fails an oversold or unbalanced stock, a second charge, a missing shipment, a lost order', () => {
+    expect(
+      failing({
+        ...consistent,
+        stock: { initial: 100, available: -1, reserved: 101, released: 0 },
+      }),
+    ).toContain('no oversell, stock conserved');
+    expect(failing({ ...consistent, charges: { SUCCEEDED: 96, DECLINED: 5 } })).toEqual([
+      'one payment per order, charged once',
+    ]);
+    expect(failing({ ...consistent, shipments: { CREATED: 94 } })).toEqual([
+      'one shipment per paid order',
+    ]);
+    expect(failing({ ...consistent, orders: { SHIPPED: 95, FAILED: 4, PENDING: 1 } })).toContain(
+      'every accepted order in the read model, and terminal',
+    );
+    expect(failing({ ...consistent, reservations: { RESERVED: 95, RELEASED: 4 } })).toEqual([
+      'one reservation per order; every order that failed gave its unit back',
+    ]);
   });
 });
 

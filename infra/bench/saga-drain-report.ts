@@ -218,6 +218,94 @@ export interface SagaDrainReport {
   readonly postgres: PgCeiling | null;
   /** The CPU the machine spent from the release to the end of the run (absent in older runs). */
   readonly cpu?: DrainCpu;
+  /** What each service's database holds for the sale once drained (absent in older runs). */
+  readonly ledger?: SagaLedger;
+}
+
+/** Counts for the bench's sale from every service's database, read once the saga has drained. */
+export interface SagaLedger {
+  /** order-service's read model: orders per status. */
+  readonly orders: Readonly<Record<string, number>>;
+  /** inventory-service: the sale's stock row, and reservations per status. */
+  readonly stock: {
+    readonly initial: number;
+    readonly available: number;
+    readonly reserved: number;
+    readonly released: number;
+  } | null;
+  readonly reservations: Readonly<Record<string, number>>;
+  /** payment-service: payments per status, and the provider's charges of the sale per status. */
+  readonly payments: Readonly<Record<string, number>>;
+  readonly charges: Readonly<Record<string, number>>;
+  /** logistics-service: shipments per status. */
+  readonly shipments: Readonly<Record<string, number>>;
+}
+
+export interface SagaCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+const count = (by: Readonly<Record<string, number>>, ...keys: string[]): number =>
+  keys.reduce((sum, key) => sum + (by[key] ?? 0), 0);
+const total = (by: Readonly<Record<string, number>>): number =>
+  Object.values(by).reduce((sum, n) => sum + n, 0);
+
+/**
+ * The brief's invariants, as far as the databases show them for one sale of one-unit orders
+ * (the verifier of issue 11 will check them across Redis and Kafka too): nothing oversold and
+ * stock conserved, one effect per order in every service, and every kept order paid and shipped.
+ */
+export function sagaChecks(ledger: SagaLedger, accepted: number): SagaCheck[] {
+  const { orders, stock, reservations, payments, charges, shipments } = ledger;
+  const shipped = count(orders, 'SHIPPED');
+  const givenBack = count(orders, 'FAILED', 'CANCELLED');
+  const kept = stock ? stock.reserved - stock.released : Number.NaN;
+  return [
+    {
+      name: 'every accepted order in the read model, and terminal',
+      ok: total(orders) === accepted && shipped + givenBack === accepted,
+      detail: `${total(orders)} orders for ${accepted} 202s: ${statusText(orders)}`,
+    },
+    {
+      name: 'no oversell, stock conserved',
+      ok:
+        stock !== null &&
+        stock.available >= 0 &&
+        stock.initial === stock.available + stock.reserved - stock.released &&
+        kept === shipped,
+      detail: stock
+        ? `initial ${stock.initial} = available ${stock.available} + reserved ${stock.reserved} - released ${stock.released}; ${kept} units kept for ${shipped} SHIPPED orders`
+        : 'no stock row for the sale',
+    },
+    {
+      name: 'one reservation per order; every order that failed gave its unit back',
+      ok:
+        total(reservations) === accepted &&
+        count(reservations, 'RELEASED', 'REJECTED') === givenBack,
+      detail: `reservations: ${statusText(reservations)}; FAILED/CANCELLED orders ${givenBack}`,
+    },
+    {
+      name: 'one payment per order, charged once',
+      ok:
+        total(payments) === accepted &&
+        count(payments, 'CAPTURED') === shipped &&
+        count(charges, 'SUCCEEDED') === count(payments, 'CAPTURED') &&
+        count(charges, 'REFUNDED') === count(payments, 'REFUNDED'),
+      detail: `payments: ${statusText(payments)}; provider charges: ${statusText(charges)}`,
+    },
+    {
+      name: 'one shipment per paid order',
+      ok: count(shipments, 'CREATED') === shipped && total(shipments) <= accepted,
+      detail: `shipments: ${statusText(shipments)}; SHIPPED orders ${shipped}`,
+    },
+  ];
+}
+
+function statusText(by: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(by).filter(([, n]) => n > 0);
+  return entries.length === 0 ? 'none' : entries.map(([k, n]) => `${k} ${n}`).join(', ');
 }
 
 /** CPU per process group (infra/bench/cpu.ts `cpuShares`) over `elapsedSec` from the release. */
@@ -393,6 +481,9 @@ function findings(r: SagaDrainReport, a: SagaAnalysis): string[] {
     out.push(`behind longest: ${longest.group}, ${longest.behindSec.toFixed(1)} s`);
   const cpu = r.cpu && cpuPerOrderLine(r.cpu, r.admission.accepted);
   if (cpu) out.push(cpu);
+  for (const check of r.ledger ? sagaChecks(r.ledger, r.admission.accepted) : []) {
+    out.push(`check ${check.ok ? 'PASS' : 'FAIL'}: ${check.name} (${check.detail})`);
+  }
   if (r.postgres) {
     const pg = r.postgres;
     const ratios = [

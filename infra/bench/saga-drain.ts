@@ -35,6 +35,7 @@ import {
   groupPosition,
   sagaLagChart,
   type SagaDrainReport,
+  type SagaLedger,
   terminalCount,
   type TopicEnds,
 } from './saga-drain-report';
@@ -193,6 +194,7 @@ export async function runSagaDrain(
       await sleep(Math.max(0, options.sampleMs - (Date.now() - began)));
     }
     const cpuElapsedSec = (Date.now() - releasedAt) / 1000;
+    const ledger = timedOut ? undefined : await readLedger(endpoints, orderDb, sale.id);
     const cpu = {
       elapsedSec: cpuElapsedSec,
       shares: cpuShares(cpuBefore, cpuSnapshot(benchLabel), cpuElapsedSec),
@@ -222,6 +224,7 @@ export async function runSagaDrain(
       timedOut,
       postgres,
       cpu,
+      ...(ledger ? { ledger } : {}),
     };
     return { report, files: writeRunFiles(report, stamp) };
   } finally {
@@ -359,6 +362,70 @@ async function readEnds(admin: Admin, topics: readonly string[]): Promise<TopicE
     }),
   );
   return new Map(entries);
+}
+
+/** What every service's database holds for the sale (see `sagaChecks`). */
+async function readLedger(
+  endpoints: ReturnType<typeof infraEndpoints>,
+  orderDb: Client,
+  saleId: string,
+): Promise<SagaLedger> {
+  const open = async (service: string): Promise<Client> => {
+    const client = new Client({
+      connectionString: databaseUrl(endpoints, serviceSpec(service).database ?? ''),
+    });
+    await client.connect();
+    return client;
+  };
+  const byStatus = async (db: Client, sql: string): Promise<Record<string, number>> => {
+    const result = await db.query<{ status: string; n: number }>(sql, [saleId]);
+    return Object.fromEntries(result.rows.map((row) => [row.status, Number(row.n)]));
+  };
+  const [inventory, payment, logistics] = await Promise.all(
+    ['inventory-service', 'payment-service', 'logistics-service'].map(open),
+  );
+  try {
+    const stock = await inventory.query<{
+      initial_stock: number;
+      available: number;
+      reserved: number;
+      released: number;
+    }>('SELECT initial_stock, available, reserved, released FROM sale_stock WHERE sale_id = $1', [
+      saleId,
+    ]);
+    const row = stock.rows[0];
+    return {
+      orders: await statuses(orderDb, saleId),
+      stock: row
+        ? {
+            initial: row.initial_stock,
+            available: row.available,
+            reserved: row.reserved,
+            released: row.released,
+          }
+        : null,
+      reservations: await byStatus(
+        inventory,
+        'SELECT status::text AS status, count(*)::int AS n FROM reservations WHERE sale_id = $1 GROUP BY 1',
+      ),
+      payments: await byStatus(
+        payment,
+        'SELECT status::text AS status, count(*)::int AS n FROM payments WHERE sale_id = $1 GROUP BY 1',
+      ),
+      charges: await byStatus(
+        payment,
+        `SELECT c.status::text AS status, count(*)::int AS n
+         FROM provider_charges c JOIN payments p ON p.order_id = c.idempotency_key
+         WHERE p.sale_id = $1 GROUP BY 1`,
+      ),
+      shipments: await byStatus(
+        logistics,
+        'SELECT status, count(*)::int AS n FROM shipments WHERE sale_id = $1 GROUP BY 1',
+      ),
+    };
+  } finally {
+    await Promise.all([inventory, payment, logistics].map((db) => db.end().catch(() => undefined)));
+  }
 }
 
 async function statuses(db: Client, saleId: string): Promise<Record<string, number>> {

@@ -24,6 +24,7 @@ import {
   formatSagaDrainMarkdown,
   formatSagaDrainReport,
   SAGA_DRAIN_DOC_MARKERS,
+  sagaChecks,
   sagaLagChart,
 } from '../bench/saga-drain-report';
 import { repoRoot } from '../local/infra-paths';
@@ -111,7 +112,13 @@ async function drainMain(argv: readonly string[]): Promise<number> {
       );
       log(`figures written to ${file}, chart to ${DRAIN_CHART.file}`);
     }
-    return 0;
+    // A missed target is a figure; a broken invariant is a failure.
+    const broken = report.ledger
+      ? sagaChecks(report.ledger, report.admission.accepted).filter((c) => !c.ok)
+      : [];
+    if (broken.length > 0)
+      log(`\n${broken.length} invariant check(s) FAILED: see "check FAIL" above`);
+    return broken.length > 0 ? 1 : 0;
   }
   const report = await runDrainBench(command.options, log);
   log('');
