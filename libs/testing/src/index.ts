@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './kafka';
 export * from './poison-mix';
 export * from './broker-switch';
+export * from './call-counter';

@@ -24,8 +24,9 @@ import {
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import {
-  postgresServerUrl,
+  countingCalls,
   poisonAmongGood,
+  postgresServerUrl,
   runPoisonMix,
   testEndpoints,
   uniqueName,
@@ -452,24 +453,25 @@ it('ReservationWriter decides a chunk in three statements, as one decrement per 
     orderCreated(s.events.created, saleId, { quantity: 1 }), // the last unit
   ];
   const chunk = [a, b, decidedBefore, c, a, d, e].map(request); // `a` twice, under two event ids
-  let statements = 0;
-  const calls = new Set(['$queryRaw', '$executeRaw', 'reservation', 'saleStock', 'inventoryLog']);
+  let statements = () => 0;
   const entries: OutboxEntry[] = [];
   await store.transaction(async (tx) => {
-    const counted = new Proxy(tx, {
-      get(target, name, receiver) {
-        if (typeof name === 'string' && calls.has(name)) statements += 1;
-        return Reflect.get(target, name, receiver) as unknown;
-      },
-    });
-    const batch = new HandlerBatch(counted);
-    await writer.write(counted, chunk, batch.scope(context).outbox);
+    const counted = countingCalls(tx, [
+      '$queryRaw',
+      '$executeRaw',
+      'reservation',
+      'saleStock',
+      'inventoryLog',
+    ]);
+    statements = counted.calls;
+    const batch = new HandlerBatch(counted.proxy);
+    await writer.write(counted.proxy, chunk, batch.scope(context).outbox);
     entries.push(...batch.outbox);
     await store.appendOutbox(tx, entries);
   });
 
   // Three statements, plus one look-up for each order that was decided already (two here).
-  expect(statements).toBe(3 + 2);
+  expect(statements()).toBe(3 + 2);
   expect(await stockOf(saleId)).toEqual({ available: 0, reserved: 5, released: 0 });
   expect(await stockOf(otherSale)).toEqual({ available: 0, reserved: 4, released: 0 });
   expect(entries.map((entry) => [entry.event.type, entry.event.key])).toEqual([

@@ -20,8 +20,9 @@ import {
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import {
-  postgresServerUrl,
+  countingCalls,
   poisonAmongGood,
+  postgresServerUrl,
   runPoisonMix,
   testEndpoints,
   uniqueName,
@@ -402,8 +403,7 @@ it('ShipmentWriter creates a transaction’s shipments in one statement and anno
     data: tombstoneFor({ ...refund.payload, orderId: refunded.orderId }, randomUUID(), new Date()),
   });
 
-  let statements = 0;
-  const calls = new Set(['$queryRaw', '$executeRaw', 'shipment']);
+  let statements = () => 0;
   const announced: Array<[string, unknown]> = [];
   const outbox: Outbox = {
     add: (definition, payload) => {
@@ -412,20 +412,16 @@ it('ShipmentWriter creates a transaction’s shipments in one statement and anno
     },
   };
   await db.$transaction((tx) => {
-    const counted = new Proxy(tx, {
-      get(target, name, receiver) {
-        if (typeof name === 'string' && calls.has(name)) statements += 1;
-        return Reflect.get(target, name, receiver) as unknown;
-      },
-    });
+    const counted = countingCalls(tx, ['$queryRaw', '$executeRaw', 'shipment']);
+    statements = counted.calls;
     return writer.write(
-      counted,
+      counted.proxy,
       [ships, fresh, refunded, shipment(fresh.orderId), another],
       outbox,
     );
   });
 
-  expect(statements).toBe(1);
+  expect(statements()).toBe(1);
   expect(announced).toEqual([
     ['shipment.created', fresh.orderId],
     ['shipment.created', another.orderId],

@@ -26,8 +26,9 @@ import { type LogLevel, MetricsRegistry, ServiceLogger } from '@seckill/observab
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import { createServiceApp } from '@seckill/service-kit';
 import {
-  postgresServerUrl,
+  countingCalls,
   poisonAmongGood,
+  postgresServerUrl,
   runPoisonMix,
   testEndpoints,
   uniqueName,
@@ -301,18 +302,14 @@ describe('NotificationWriter', () => {
         staged(b, 'ACCEPTED'), // the same fact again, under another event id
         staged(a, 'PAID'),
       ];
-      let statements = 0;
+      let statements = () => 0;
       const ids = await db.$transaction((tx) => {
-        const counted = new Proxy(tx, {
-          get(target, name, receiver) {
-            if (name === '$queryRaw' || name === '$executeRaw') statements += 1;
-            return Reflect.get(target, name, receiver) as unknown;
-          },
-        });
-        return writer.record(counted, chunk);
+        const counted = countingCalls(tx, ['$queryRaw', '$executeRaw']);
+        statements = counted.calls;
+        return writer.record(counted.proxy, chunk);
       });
 
-      expect(statements).toBe(1);
+      expect(statements()).toBe(1);
       expect(ids.map((id) => id !== null)).toEqual([false, true, false, true]);
       const rows = await rowsOf(userId);
       expect(rows.map((r) => [r.orderId, r.kind, r.eventId, r.id])).toEqual([

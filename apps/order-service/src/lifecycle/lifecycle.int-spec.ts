@@ -45,10 +45,11 @@ import {
   saleKeys,
 } from '@seckill/redis';
 import {
+  countingCalls,
   headerOf,
+  poisonAmongGood,
   postgresServerUrl,
   readMessages,
-  poisonAmongGood,
   runPoisonMix,
   testEndpoints,
   uniqueName,
@@ -382,15 +383,11 @@ describe('the order read model from the saga events', () => {
       step(handlers.created, ec.created),
       step(handlers.created, ea.created),
     ];
-    let statements = 0;
+    let statements = () => 0;
     await db.$transaction(async (tx) => {
-      const counted = new Proxy(tx, {
-        get(target, name, receiver) {
-          if (name === '$queryRaw' || name === '$executeRaw') statements += 1;
-          return Reflect.get(target, name, receiver) as unknown;
-        },
-      });
-      const batch = new HandlerBatch<OrderTransaction>(counted);
+      const counted = countingCalls(tx, ['$queryRaw', '$executeRaw']);
+      statements = counted.calls;
+      const batch = new HandlerBatch<OrderTransaction>(counted.proxy);
       for (const [n, apply] of chunk.entries()) {
         const context = {
           topic: 'direct',
@@ -404,7 +401,7 @@ describe('the order read model from the saga events', () => {
       await batch.flush();
     });
 
-    expect(statements).toBe(2);
+    expect(statements()).toBe(2);
     const [orderA, orderB, orderC] = await Promise.all([a, b, c].map((o) => orderOf(o.orderId)));
     expect(orderA).toMatchObject({
       status: 'SHIPPED',

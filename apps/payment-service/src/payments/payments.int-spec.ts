@@ -23,8 +23,9 @@ import {
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { createPgAdapter, PrismaConsumerStore, ScratchDatabase } from '@seckill/persistence';
 import {
-  postgresServerUrl,
+  countingCalls,
   poisonAmongGood,
+  postgresServerUrl,
   runPoisonMix,
   testEndpoints,
   uniqueName,
@@ -398,16 +399,9 @@ it('answers a repeated capture with the first result and refuses the key with ot
 });
 
 it('gives concurrent charges one ledger look-up and one write between them: the same key twice is one charge', async () => {
-  let statements = 0;
-  const calls = new Set(['$queryRaw', '$executeRaw', 'providerCharge']);
-  const ledger = new Proxy(db, {
-    get(target, name, receiver) {
-      if (typeof name === 'string' && calls.has(name)) statements += 1;
-      return Reflect.get(target, name, receiver) as unknown;
-    },
-  });
+  const ledger = countingCalls(db, ['$queryRaw', '$executeRaw', 'providerCharge']);
   const batched = new SimulatedPaymentProvider(
-    ledger,
+    ledger.proxy,
     { latencyMs: 0, timeoutMs: 0, failureRate: 0, timeoutRate: 0 },
     (key) => (key.startsWith('decline-') ? 'DECLINE' : 'APPROVE'),
   );
@@ -417,7 +411,7 @@ it('gives concurrent charges one ledger look-up and one write between them: the 
     [...keys, twice].map((idempotencyKey) => batched.charge({ idempotencyKey, amountCents: 700 })),
   );
 
-  expect(statements).toBe(2);
+  expect(ledger.calls()).toBe(2);
   expect(answers.map((a) => a.status)).toEqual([
     ...keys.map((key) => (key.startsWith('decline-') ? 'DECLINED' : 'SUCCEEDED')),
     'SUCCEEDED',
@@ -580,16 +574,11 @@ it('PaymentIntentWriter records a transaction’s intents in two statements: voi
   await db.$transaction((tx) => writer.record(tx, [paidBefore]));
   const before = await db.payment.findUniqueOrThrow({ where: { orderId: paidBefore.orderId } });
 
-  let statements = 0;
-  const calls = new Set(['$queryRaw', '$executeRaw', 'payment', 'cancelledOrder']);
+  let statements = () => 0;
   const outcomes = await db.$transaction((tx) => {
-    const counted = new Proxy(tx, {
-      get(target, name, receiver) {
-        if (typeof name === 'string' && calls.has(name)) statements += 1;
-        return Reflect.get(target, name, receiver) as unknown;
-      },
-    });
-    return writer.record(counted, [
+    const counted = countingCalls(tx, ['$queryRaw', '$executeRaw', 'payment', 'cancelledOrder']);
+    statements = counted.calls;
+    return writer.record(counted.proxy, [
       cancelledFirst,
       paidBefore,
       fresh,
@@ -598,7 +587,7 @@ it('PaymentIntentWriter records a transaction’s intents in two statements: voi
     ]);
   });
 
-  expect(statements).toBe(2);
+  expect(statements()).toBe(2);
   expect(outcomes).toEqual(['VOIDED', 'EXISTED', 'PENDING', 'EXISTED', 'PENDING']);
   const ids = [cancelledFirst, paidBefore, fresh, another].map((r) => r.orderId);
   const rows = await db.payment.findMany({ where: { orderId: { in: ids } } });
