@@ -48,6 +48,14 @@ describe('labelOf', () => {
     expect(labelOf(['java', '-Xmx512m', 'kafka.Kafka', 'server.properties'], 'java')).toBe('kafka');
     expect(labelOf(['bash'], 'bash')).toBeNull();
   });
+
+  it("names load-tests' vegeta processes the load generator, not other", () => {
+    const attack = ['/r/.tools/bin/vegeta', 'attack', '-format=json', '-targets=/r/t.jsonl'];
+    expect(labelOf(attack, 'vegeta')).toBe('load generator');
+    expect(labelOf(['/r/.tools/bin/vegeta', 'encode', '--to', 'json'], 'vegeta')).toBe(
+      'load generator',
+    );
+  });
 });
 
 describe('cpuShares', () => {
@@ -115,6 +123,10 @@ describe('cpuPerRequestUs', () => {
     // less what each process used at rest
     expect(cpuPerRequestUs(shares, 6000, [{ label: 'redis', percent: 8 }])).toBeCloseTo(186.67, 2);
     expect(cpuPerRequestUs(shares, 6000, [{ label: 'redis', percent: 50 }])).toBeCloseTo(166.67, 2);
+    // a vegeta on the machine is a load generator: not under test, as when it was "other"
+    expect(
+      cpuPerRequestUs([...shares, { label: 'load generator', percent: 60 }], 6000),
+    ).toBeCloseTo(200, 6);
   });
 });
 
@@ -126,6 +138,7 @@ describe('disturbance', () => {
       { label: 'gateway', percent: 4 },
     ];
     expect(disturbance(shares, [{ label: 'other', percent: 3 }])).toBe('other 80%, gateway 4%');
+    expect(disturbance([{ label: 'load generator', percent: 40 }])).toBe('load generator 40%');
     expect(disturbance([{ label: 'other', percent: 9 }])).toBeNull();
     expect(
       disturbance([{ label: 'other', percent: 30 }], [{ label: 'other', percent: 25 }]),

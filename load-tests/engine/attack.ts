@@ -30,6 +30,8 @@ export interface AttackOptions {
   /** One progress line a second (default on). */
   readonly progress?: boolean;
   readonly onAnswer?: (answer: Answer) => void;
+  /** Called once the target files are written, as the timetable starts (a stage's CPU window). */
+  readonly onStart?: () => void;
 }
 
 export interface SegmentRun {
@@ -146,6 +148,7 @@ export async function attack(opts: AttackOptions): Promise<AttackResult> {
     opts.onAnswer?.(a);
   };
 
+  opts.onStart?.();
   const startedAtMs = Date.now() + 100;
   const ticker =
     opts.progress === false

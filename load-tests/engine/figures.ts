@@ -5,6 +5,7 @@
  * -type=json` over the stage's answers (or a subset), so they are vegeta's own. Pure apart from
  * the `report` function passed in.
  */
+import type { StageCpu } from './cpu';
 import {
   OUTCOMES,
   OUTCOME_GROUPS,
@@ -55,6 +56,8 @@ export interface StageFigures {
   readonly timeouts: number;
   /** "other" answers and transport errors by what they were, e.g. "409 INSUFFICIENT_STOCK". */
   readonly details: Readonly<Record<string, number>>;
+  /** CPU per process group over the stage, from /proc (cpu.ts; run.ts adds it). */
+  readonly cpu?: StageCpu;
 }
 
 /** The parts of `vegeta report -type=json` used here (durations in ns). */

@@ -1,6 +1,7 @@
 /**
  * The helpers load-tests borrows from the infra tooling project: the shop client, argument
- * parsing, child processes started and stopped by pid, text tables, the vegeta installer.
+ * parsing, child processes started and stopped by pid, text tables, the vegeta installer, the
+ * CPU of every process from /proc.
  * Nx forbids relative imports across projects, and infra has no npm alias; so every import of
  * infra goes through this one file, where the exception is made once.
  */
@@ -16,6 +17,13 @@ export {
   parseUrl,
 } from '../../infra/bench/args';
 export { type Child, startChild, stopAllChildren } from '../../infra/bench/children';
+export {
+  type CpuSnapshot,
+  cpuPerRequestUs,
+  cpuShares,
+  cpuSnapshot,
+  formatCpuShares,
+} from '../../infra/bench/cpu';
 export { ApiError, ShopApi, type Sale, mapLimit } from '../../infra/bench/shop-api';
 export { fmtMs, formatTable, percentileOfSorted } from '../../infra/bench/stats';
 export { repoRoot } from '../../infra/local/infra-paths';

@@ -11,11 +11,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   type Child,
   ShopApi,
   VEGETA_VERSION,
+  cpuSnapshot,
   ensureVegeta,
   isPortOpen,
   repoRoot,
@@ -30,6 +32,7 @@ import {
 import { type AttackResult, attack } from './attack';
 import { type Check, type CheckInput } from './checks';
 import { generatorVerdict } from './ceiling';
+import { GENERATOR_LABEL, type StageCpu, answeredCount, stageCpu } from './cpu';
 import { type Reporter, type StageFigures, stageFigures } from './figures';
 import { type CommonOptions, type OptionValues } from './options';
 import { OUTCOME_LABELS } from './outcomes';
@@ -92,6 +95,40 @@ export interface RunReport {
   readonly dir: string;
 }
 
+/** An attack, and the CPU the machine spent over it (per process group). */
+type MeasuredAttack = AttackResult & { readonly cpu: StageCpu };
+
+type RunAttack = (
+  series: string,
+  base: string,
+  stage: string,
+  segments: readonly Segment[],
+  users: number,
+) => Promise<MeasuredAttack>;
+
+/**
+ * This process parses every answer vegeta sends back and reaps the vegeta processes, whose CPU
+ * then moves into its children counters (infra/bench/cpu.ts): it is the load generator too.
+ */
+const CPU_LABELS: ReadonlyMap<number, string> = new Map([[process.pid, GENERATOR_LABEL]]);
+
+/** A stage's CPU window: open from now, opened again by `start`, closed by `stop`. */
+function cpuMeter(): { start: () => void; stop: (answers: number) => StageCpu } {
+  let before = cpuSnapshot(CPU_LABELS);
+  let t0 = process.hrtime.bigint();
+  return {
+    start: () => {
+      before = cpuSnapshot(CPU_LABELS);
+      t0 = process.hrtime.bigint();
+    },
+    stop: (answers) => {
+      const after = cpuSnapshot(CPU_LABELS);
+      const wallSec = Number(process.hrtime.bigint() - t0) / 1e9;
+      return stageCpu(before, after, wallSec, answers, os.cpus().length);
+    },
+  };
+}
+
 /** The stages as run, for the ceiling: each with the segments it was given. */
 interface Ran {
   readonly stage: Stage;
@@ -147,10 +184,12 @@ export async function runScenario(
     segments: readonly Segment[],
     users: number,
     record = true,
-  ): Promise<AttackResult> => {
+  ): Promise<MeasuredAttack> => {
     await buyers.ensure(users);
     let next = 0;
-    const result = await attack({
+    // Around the timetable only: minting buyers and writing target files are not the stage's.
+    const meter = cpuMeter();
+    const attacked = await attack({
       vegeta,
       series,
       stage: stageName,
@@ -176,7 +215,9 @@ export async function runScenario(
       timeoutSec: o.timeout,
       log,
       progress: record,
+      onStart: meter.start,
     });
+    const result = { ...attacked, cpu: meter.stop(answeredCount(attacked.answers)) };
     if (!record) return result;
     for (const a of result.answers) {
       allAnswers.push(a);
@@ -239,7 +280,10 @@ export async function runScenario(
         `stage ${summary.describeStage(stage, segments, found)}, over ${users.toLocaleString('en-US')} buyers`,
       );
       const result = await runAttack('shop', o.url, stage.name, segments, users);
-      const figures = await stageFigures('shop', stage, segments, result.answers, report);
+      const figures = {
+        ...(await stageFigures('shop', stage, segments, result.answers, report)),
+        cpu: result.cpu,
+      };
       fixedFigures.push(figures);
       ran.push({ stage, segments, users });
       log(summary.stageDoneLine(figures, result));
@@ -341,13 +385,10 @@ export async function runScenario(
           r.segments,
           r.users,
         );
-        const ceiling = await stageFigures(
-          'node:http',
-          r.stage,
-          r.segments,
-          result.answers,
-          report,
-        );
+        const ceiling = {
+          ...(await stageFigures('node:http', r.stage, r.segments, result.answers, report)),
+          cpu: result.cpu,
+        };
         const shop = fixedFigures.find((f) => f.stage === r.stage.name) ?? null;
         ceilingRows.push({
           stage: r.stage.name,
@@ -494,13 +535,7 @@ async function runSearch(
   base: string,
   found: Found,
   initialUsers: number,
-  runAttack: (
-    series: string,
-    base: string,
-    stage: string,
-    segments: readonly Segment[],
-    users: number,
-  ) => Promise<AttackResult>,
+  runAttack: RunAttack,
   report: Reporter,
   log: Log,
 ): Promise<SearchRun> {
@@ -526,7 +561,10 @@ async function runSearch(
     const segments = segmentsOf(step, found);
     const users = usersFor(stage, segments, initialUsers, MAX_USERS);
     const result = await runAttack(series, base, step.name, segments, users);
-    const figures = await stageFigures(series, step, segments, result.answers, report);
+    const figures = {
+      ...(await stageFigures(series, step, segments, result.answers, report)),
+      cpu: result.cpu,
+    };
     const unexpected = new Map<string, number>();
     for (const a of result.answers)
       if (!stage.expect.includes(a.outcome))

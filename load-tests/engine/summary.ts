@@ -1,11 +1,13 @@
 /**
- * The text a run prints: tables of the stages, latency by outcome, the searches, the
- * generator's ceiling, the replays, the saga trend, the checks and the thresholds. Pure.
+ * The text a run prints: tables of the stages, latency by outcome, CPU per request, the
+ * searches, the generator's ceiling, the replays, the saga trend, the checks and the thresholds.
+ * Pure.
  */
 import { fmtMs, formatTable } from './infra';
 import { type AmbiguitySummary, REPLAY_CLASS_LABELS, type ReplayClass } from './ambiguity';
 import type { AttackResult } from './attack';
 import type { Check } from './checks';
+import { type CpuRow, cpuLines } from './cpu';
 import type { Counted, StageFigures } from './figures';
 import { OUTCOMES, OUTCOME_LABELS, type Outcome } from './outcomes';
 import type { CeilingRow, SearchRun } from './run';
@@ -255,6 +257,15 @@ function trendLines(trend: readonly TrendRow[]): string[] {
   ];
 }
 
+/** Every stage whose CPU was measured: the shop's, each search step, each ceiling stage. */
+function cpuRows(r: ReportInput): CpuRow[] {
+  return [
+    ...r.figures,
+    ...r.searches.flatMap((s) => s.steps.map((st) => st.figures)),
+    ...r.ceiling.flatMap((c) => (c.ceiling ? [c.ceiling] : [])),
+  ];
+}
+
 export interface ReportInput {
   readonly figures: readonly StageFigures[];
   readonly searches: readonly SearchRun[];
@@ -285,13 +296,15 @@ export function report(r: ReportInput): string[] {
     const details = detailLines(r.figures);
     if (details.length) lines.push('other answers:', ...details);
     lines.push('');
-    if (r.shedding)
-      lines.push(
-        'goodput and the excess (the answers that tell a buyer to come back: 429, 503 OVERLOADED):',
-        sheddingTable(r.figures),
-        '',
-      );
   }
+  const cpu = cpuLines(cpuRows(r));
+  if (cpu.length) lines.push(...cpu, '');
+  if (r.figures.length && r.shedding)
+    lines.push(
+      'goodput and the excess (the answers that tell a buyer to come back: 429, 503 OVERLOADED):',
+      sheddingTable(r.figures),
+      '',
+    );
   if (r.searches.length) lines.push(...searchLines(r.searches), '');
   for (const ratio of r.ratios) {
     const ge = (b: boolean): string => (b ? '≥ ' : '');
