@@ -12,6 +12,7 @@ import { NotificationServiceClient } from './notification-service.client';
 import { NotificationsController } from './notifications.controller';
 import { OrderServiceClient } from './order-service.client';
 import { PurchaseFrontDoor } from './purchase-front-door';
+import { PurchaseRoute } from './purchase.route';
 import { SaleRateLimiter } from './rate-limit';
 import { ShedAnswers } from './shed-answers';
 import { ShopController } from './shop.controller';
@@ -47,6 +48,7 @@ export class GatewayModule {
         AdmittedPurchases,
         { provide: EventLoopLag, useFactory: () => new EventLoopLag() },
         PurchaseFrontDoor,
+        PurchaseRoute,
         {
           provide: StockChannelListener,
           inject: [RedisConnection, SoldOutSales, ServiceLogger],

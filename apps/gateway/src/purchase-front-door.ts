@@ -26,7 +26,7 @@ const PURCHASE = /^\/api\/sales\/([A-Za-z0-9_-]{1,128})\/orders(?:\?.*)?$/;
  * - when the concurrency limit to order-service is saturated (every slot taken, the wait queue
  *   full), or the event loop runs later than SHED_EVENT_LOOP_LAG_MS (the crowd is queueing where
  *   no deadline sees it), the request is answered 503 OVERLOADED at once.
- * Everything else continues through the pipeline to ShopController.
+ * Everything else continues to PurchaseRoute.
  */
 @Injectable()
 export class PurchaseFrontDoor implements OnModuleInit {

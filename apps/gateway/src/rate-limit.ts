@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ProblemCode } from '@seckill/contracts';
 import { RateLimitDecision, RedisConnection, TokenBucketLimiter } from '@seckill/redis';
-import { ProblemException } from '@seckill/service-kit';
 import type { GatewayConfig } from './config';
 import { GATEWAY_CONFIG } from './tokens';
 
 /**
  * The token buckets of POST /api/sales/:saleId/orders: the sale's global bucket and the
- * caller's, one Redis round trip. If Redis cannot answer, the request is refused (503): the
- * buckets exist to protect order-service, so they fail closed.
+ * caller's, one Redis round trip. If Redis cannot answer, there is no decision (null) and the
+ * route refuses the request (503): the buckets exist to protect order-service, so they fail
+ * closed.
  */
 @Injectable()
 export class SaleRateLimiter {
@@ -21,17 +20,11 @@ export class SaleRateLimiter {
     });
   }
 
-  async take(saleId: string, userId: string): Promise<RateLimitDecision> {
+  async take(saleId: string, userId: string): Promise<RateLimitDecision | null> {
     try {
       return await this.limiter.take(saleId, userId);
     } catch {
-      throw new ProblemException(
-        503,
-        ProblemCode.UpstreamUnavailable,
-        'The rate limiter is unavailable; try again shortly.',
-        undefined,
-        { 'retry-after': '1' },
-      );
+      return null;
     }
   }
 }
