@@ -57,7 +57,10 @@ function orderService(request: IncomingMessage, response: ServerResponse, body: 
   received.push({ method: request.method ?? '', url, headers: request.headers, body });
   const problem = (status: number, code: string) =>
     answer(response, status, { status, code }, 'application/problem+json');
-  if (url.startsWith('/api/sales/unknown-')) return problem(404, 'SALE_NOT_FOUND');
+  // What order-service answers for a sale it does not have (the gateway's warm-up's included).
+  if (url.startsWith('/api/sales/unknown-') || url.startsWith('/api/sales/warm-up-unknown-')) {
+    return problem(404, 'SALE_NOT_FOUND');
+  }
   if (url.startsWith('/api/sales/gone-')) return problem(409, 'SOLD_OUT');
   if (url.startsWith('/api/sales/hold-')) {
     held.push(() => answer(response, 202, { orderId: 'o-held', status: 'PENDING' }));
@@ -94,6 +97,9 @@ const NARROW_IN_FLIGHT = 2;
  */
 let unhurriedA: RunningService;
 let unhurriedB: RunningService;
+/** What reached the stub while a gateway with the default warm-up started (see its test). */
+let warmUp: { readonly received: Received[]; readonly ready: unknown };
+const WARM_UP_REQUESTS = 400;
 const UNHURRIED = { PURCHASE_DEADLINE_MS: '30000', UPSTREAM_TIMEOUT_MS: '30000' };
 
 async function listen(server: Server): Promise<number> {
@@ -126,6 +132,8 @@ async function startGateway(
   // A loaded test machine's GC pauses must not shed the tests' single purchases (the shedding
   // itself is unit-tested in purchase-front-door.spec.ts).
   env.SHED_EVENT_LOOP_LAG_MS = '10000';
+  // Only the gateway of the warm-up test warms up: the others' tests count what reaches the stub.
+  env.WARM_UP_REQUESTS = '0';
   if (devTokens) env.DEV_TOKEN_ENABLED = 'true';
   else delete env.DEV_TOKEN_ENABLED;
   const gateway = startService(serviceSpec('gateway'), { ...env, ...overrides });
@@ -159,6 +167,14 @@ beforeAll(async () => {
     startGateway(upstreamPort, false, UNHURRIED),
     startGateway(upstreamPort, false, UNHURRIED),
   ]);
+  // Alone, so that whatever reaches the stub meanwhile is its warm-up.
+  const warming = await startGateway(upstreamPort, false, {
+    WARM_UP_REQUESTS: String(WARM_UP_REQUESTS),
+  });
+  const ready = await (await fetch(`http://127.0.0.1:${warming.port}/health/ready`)).json();
+  warmUp = { received: received.splice(0), ready };
+  warming.child.kill('SIGTERM');
+  await warming.exited;
 }, 60_000);
 
 afterAll(async () => {
@@ -423,6 +439,23 @@ describe('the bad-input matrix: every client mistake is a 4xx problem, never a 5
 
   it('never let a rejected request reach order-service', () => {
     expect(received.filter((r) => !r.url.includes('/unknown-'))).toEqual([]);
+  });
+});
+
+describe('the warm-up before ready', () => {
+  it('reports ready only once warmed up, and sends order-service nothing a buyer could buy', () => {
+    expect(warmUp.ready).toMatchObject({
+      status: 'ready',
+      checks: { 'warm-up': { status: 'up' } },
+    });
+    // A quarter of the warm-up are whole purchases of a sale that does not exist; the door's
+    // sold-out answers, the invalid bodies and the missing tokens never leave the gateway.
+    expect(warmUp.received.length).toBeGreaterThan(0);
+    expect(warmUp.received.length).toBeLessThanOrEqual(WARM_UP_REQUESTS / 4);
+    for (const request of warmUp.received) {
+      expect(request.method).toBe('POST');
+      expect(request.url).toMatch(/^\/api\/sales\/warm-up-unknown-[0-9a-f-]{36}\/orders$/);
+    }
   });
 });
 

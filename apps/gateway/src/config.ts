@@ -59,6 +59,11 @@ export const configSchema = z
      * whose client gives up before the answer cannot know what happened.
      */
     SHED_EVENT_LOOP_LAG_MS: milliseconds(10, 200),
+    /**
+     * Requests the gateway sends to its own purchase route when it starts, before it reports
+     * ready, so the first crowd meets compiled code (src/warm-up.ts); 0 turns the warm-up off.
+     */
+    WARM_UP_REQUESTS: count('requests', 0, 3000),
     /** POST /api/auth/dev-token signs tokens for anyone: for local runs and load tests only. */
     DEV_TOKEN_ENABLED: z.stringbool({ error: 'must be true or false' }).default(false),
     /**

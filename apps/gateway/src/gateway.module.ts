@@ -18,6 +18,7 @@ import { ShedAnswers } from './shed-answers';
 import { ShopController } from './shop.controller';
 import { SoldOutSales, StockChannelListener } from './sold-out';
 import { GATEWAY_CONFIG } from './tokens';
+import { HotPathWarmUp } from './warm-up';
 
 /** The controllers a gateway with this configuration serves. */
 export function gatewayControllers(config: Pick<GatewayConfig, 'DEV_TOKEN_ENABLED'>): Type[] {
@@ -49,6 +50,7 @@ export class GatewayModule {
         { provide: EventLoopLag, useFactory: () => new EventLoopLag() },
         PurchaseFrontDoor,
         PurchaseRoute,
+        HotPathWarmUp,
         {
           provide: StockChannelListener,
           inject: [RedisConnection, SoldOutSales, ServiceLogger],

@@ -54,6 +54,14 @@ export class SoldOutSales {
     }
   }
 
+  /**
+   * Forgets a sale no request was ever forwarded for (the warm-up's): unlike a restock, no
+   * answer in flight can be stale, so the generation stays.
+   */
+  forget(saleId: string): void {
+    this.sales.delete(saleId);
+  }
+
   /** The subscription is confirmed: start from nothing, nothing missed can linger. */
   startListening(): void {
     this.forgetAll();
