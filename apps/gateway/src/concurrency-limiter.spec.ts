@@ -67,4 +67,49 @@ describe('ConcurrencyLimiter', () => {
     permit.release();
     expect(limiter.inFlight).toBe(1);
   });
+
+  describe('a standing queue (overload, not a burst)', () => {
+    const options = { limit: 1, maxWaiting: 10, standingAfterMs: 100, standingWaitMs: 10 };
+
+    it('lets a burst wait as long as its callers allow', async () => {
+      const limiter = new ConcurrencyLimiter(options);
+      const first = (await limiter.acquire(1000)) as Permit;
+      const waiting = limiter.acquire(1000);
+      jest.advanceTimersByTime(500);
+      expect(limiter.standing).toBe(true); // nobody got a slot quickly for 500 ms...
+      first.release();
+      expect((await settled(waiting)).value).not.toBeNull(); // ...but the early waiter keeps its wait
+    });
+
+    it('gives a newcomer only the short wait once no slot was granted quickly for the interval', async () => {
+      const limiter = new ConcurrencyLimiter(options);
+      await limiter.acquire(1000);
+      expect(limiter.standing).toBe(false);
+      expect(limiter.saturated).toBe(false);
+      jest.advanceTimersByTime(101);
+      expect(limiter.standing).toBe(true);
+      expect(limiter.saturated).toBe(true); // the door sheds it before it costs anything
+      const late = limiter.acquire(1000);
+      jest.advanceTimersByTime(10);
+      expect(await late).toBeNull();
+      expect(limiter.waiting).toBe(0);
+    });
+
+    it('ends when a slot frees with nobody waiting, or is granted within the short wait', async () => {
+      const limiter = new ConcurrencyLimiter(options);
+      const a = (await limiter.acquire(1000)) as Permit;
+      jest.advanceTimersByTime(200);
+      expect(limiter.standing).toBe(true);
+      const quick = limiter.acquire(1000);
+      jest.advanceTimersByTime(5);
+      a.release(); // granted after 5 ms: within the short wait
+      const b = (await quick) as Permit;
+      expect(b).not.toBeNull();
+      expect(limiter.standing).toBe(false);
+      jest.advanceTimersByTime(200);
+      expect(limiter.standing).toBe(true);
+      b.release(); // nobody waits
+      expect(limiter.standing).toBe(false);
+    });
+  });
 });

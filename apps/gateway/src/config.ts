@@ -44,6 +44,13 @@ export const configSchema = z
     /** Purchases waiting for an in-flight slot at most; beyond it they are shed at once. */
     UPSTREAM_MAX_WAITING: count('requests', 0, 2000),
     /**
+     * The queue stands (overload, not a burst) when no purchase got its slot within
+     * UPSTREAM_STANDING_QUEUE_WAIT_MS for this long; then purchases wait that short time at most,
+     * and are shed at the door while every slot is taken (CoDel; src/concurrency-limiter.ts).
+     */
+    UPSTREAM_STANDING_QUEUE_AFTER_MS: milliseconds(1, 100),
+    UPSTREAM_STANDING_QUEUE_WAIT_MS: milliseconds(0, 10),
+    /**
      * A purchase's whole budget from arrival: waiting for a slot, order-service's admission and
      * its answer. order-service admits nothing after it (it travels as x-seckill-deadline).
      */

@@ -91,6 +91,8 @@ export class OrderServiceClient implements OnApplicationShutdown {
     this.limiter = new ConcurrencyLimiter({
       limit: config.UPSTREAM_MAX_IN_FLIGHT,
       maxWaiting: config.UPSTREAM_MAX_WAITING,
+      standingAfterMs: config.UPSTREAM_STANDING_QUEUE_AFTER_MS,
+      standingWaitMs: config.UPSTREAM_STANDING_QUEUE_WAIT_MS,
     });
     metrics.gauge('gateway_upstream_in_flight', 'Purchases in flight to order-service', [], (g) =>
       g.set(this.limiter.inFlight),
