@@ -4,7 +4,6 @@ import { createEvent, type PlaceOrderResponse, ProblemCode } from '@seckill/cont
 import { toRecord } from '@seckill/kafka';
 import { MetricsRegistry } from '@seckill/observability';
 import { type AdmissionResult, AdmissionScript, saleKeys } from '@seckill/redis';
-import { ProblemException } from '@seckill/service-kit';
 import { ProducedEvents } from '../events';
 import { toStreamRecord } from '../outbox/stream-outbox';
 import { HotPathActivity } from './hot-path-activity';
@@ -21,6 +20,17 @@ export interface PlaceOrder {
   /** Epoch ms after which the caller no longer waits (the gateway's deadline); null: none. */
   readonly deadline: number | null;
 }
+
+/** A refused purchase's problem answer; sent as it is, with no exception on the way. */
+export interface Refusal {
+  readonly status: number;
+  readonly code: (typeof ProblemCode)[keyof typeof ProblemCode];
+  readonly detail: string;
+  readonly headers?: Record<string, string>;
+}
+
+/** What a purchase gets: its 202 answer (the first one again, for a replayed key) or a refusal. */
+export type Placement = { readonly accepted: PlaceOrderResponse } | { readonly refused: Refusal };
 
 /**
  * The hot path of a purchase: build the `order.created` event, let the admission script decide
@@ -44,18 +54,21 @@ export class AdmissionService {
     ]);
   }
 
-  /** The 202 answer (or, for a replayed key, the first one); a rejection throws its problem. */
-  place(order: PlaceOrder): Promise<PlaceOrderResponse> {
+  /**
+   * The 202 answer (or, for a replayed key, the first one), or the refusal: under a crowd most
+   * answers are refusals (sold out, limit reached), so they are values, not exceptions.
+   */
+  place(order: PlaceOrder): Promise<Placement> {
     return this.activity.track(() => this.admit(order));
   }
 
-  private async admit(order: PlaceOrder): Promise<PlaceOrderResponse> {
+  private async admit(order: PlaceOrder): Promise<Placement> {
     // Sales are immutable once published, so their price is cached; an unknown sale costs one
     // HGET and never reaches the script.
     const priceCents = await this.prices.priceOf(order.saleId);
     if (priceCents === null) {
       this.outcomes.inc({ outcome: 'NOT_FOUND' });
-      throw saleNotFound(order.saleId);
+      return { refused: saleNotFound(order.saleId) };
     }
     const orderId = randomUUID();
     const acceptedAt = new Date().toISOString();
@@ -99,59 +112,58 @@ export class AdmissionService {
           { stream: saleKeys(order.saleId).outbox, entryId: result.entryId, record },
           order.deadline === null ? undefined : order.deadline - Date.now(),
         );
-        return response;
+        return { accepted: response };
       case 'REPLAYED':
-        return JSON.parse(result.answer) as PlaceOrderResponse;
+        return { accepted: JSON.parse(result.answer) as PlaceOrderResponse };
       default:
-        throw rejection(order, result);
+        return { refused: rejection(order, result) };
     }
   }
 }
 
-function deadlineExceeded(): ProblemException {
-  return new ProblemException(
-    503,
-    ProblemCode.DeadlineExceeded,
-    'The request waited past its deadline; nothing was admitted. Retry shortly.',
-    undefined,
-    { 'retry-after': '1' },
-  );
+function deadlineExceeded(): Refusal {
+  return {
+    status: 503,
+    code: ProblemCode.DeadlineExceeded,
+    detail: 'The request waited past its deadline; nothing was admitted. Retry shortly.',
+    headers: { 'retry-after': '1' },
+  };
 }
 
-function saleNotFound(saleId: string): ProblemException {
-  return new ProblemException(404, ProblemCode.SaleNotFound, `Sale ${saleId} does not exist.`);
+function saleNotFound(saleId: string): Refusal {
+  return { status: 404, code: ProblemCode.SaleNotFound, detail: `Sale ${saleId} does not exist.` };
 }
 
 /** The problem answer of a rejected admission: stable codes the gateway and clients switch on. */
 export function rejection(
   order: Pick<PlaceOrder, 'saleId' | 'quantity'>,
   result: Exclude<AdmissionResult, { outcome: 'ACCEPTED' | 'REPLAYED' }>,
-): ProblemException {
+): Refusal {
   switch (result.outcome) {
     case 'NOT_FOUND':
       return saleNotFound(order.saleId);
     case 'DEADLINE_EXCEEDED':
       return deadlineExceeded();
     case 'NOT_OPEN':
-      return new ProblemException(
-        403,
-        ProblemCode.SaleNotOpen,
-        result.reason === 'ENDED' ? 'The sale has ended.' : 'The sale has not started yet.',
-      );
+      return {
+        status: 403,
+        code: ProblemCode.SaleNotOpen,
+        detail: result.reason === 'ENDED' ? 'The sale has ended.' : 'The sale has not started yet.',
+      };
     case 'SOLD_OUT':
-      return new ProblemException(409, ProblemCode.SoldOut, 'The sale is sold out.');
+      return { status: 409, code: ProblemCode.SoldOut, detail: 'The sale is sold out.' };
     case 'INSUFFICIENT_STOCK':
       // Its own code: the gateway marks a sale sold out on SOLD_OUT, and this one is not.
-      return new ProblemException(
-        409,
-        ProblemCode.InsufficientStock,
-        `Only ${result.remainingStock} left; ${order.quantity} requested.`,
-      );
+      return {
+        status: 409,
+        code: ProblemCode.InsufficientStock,
+        detail: `Only ${result.remainingStock} left; ${order.quantity} requested.`,
+      };
     case 'LIMIT_REACHED':
-      return new ProblemException(
-        409,
-        ProblemCode.LimitReached,
-        `At most ${result.limit} per customer in this sale; you have ${result.bought}.`,
-      );
+      return {
+        status: 409,
+        code: ProblemCode.LimitReached,
+        detail: `At most ${result.limit} per customer in this sale; you have ${result.bought}.`,
+      };
   }
 }

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@seckill/auth';
 import {
   deadlineHeader,
@@ -10,10 +11,15 @@ import {
   type OrderResponse,
   placeOrderRequest,
   type PlaceOrderRequest,
-  type PlaceOrderResponse,
   ProblemCode,
 } from '@seckill/contracts';
-import { Authenticated, CurrentPrincipal, ProblemException, Zod } from '@seckill/service-kit';
+import {
+  Authenticated,
+  CurrentPrincipal,
+  ProblemException,
+  sendProblem,
+  Zod,
+} from '@seckill/service-kit';
 import { isResourceId } from '../http/validation';
 import { AdmissionService } from './admission.service';
 import { OrderQueries } from './order-queries';
@@ -32,30 +38,36 @@ export class OrdersController {
    * 202 with the order id once the order is admitted (and, normally, on Kafka); a replayed
    * Idempotency-Key gets the first answer again. 404 SALE_NOT_FOUND, 403 SALE_NOT_OPEN,
    * 409 SOLD_OUT or LIMIT_REACHED otherwise; 503 DEADLINE_EXCEEDED (nothing admitted) when the
-   * gateway's deadline (`x-seckill-deadline`) passed before admission could run.
+   * gateway's deadline (`x-seckill-deadline`) passed before admission could run. Refusals are
+   * sent as they are, without an exception: under a crowd they are most answers.
    */
   @Post('sales/:saleId/orders')
   @Authenticated('user', 'admin')
-  @HttpCode(202)
   async place(
     @Param('saleId') saleId: string,
     @Body(Zod.body(placeOrderRequest)) body: PlaceOrderRequest,
     @Headers(HotPathHeader.IdempotencyKey) rawKey: string | undefined,
     @Headers(HotPathHeader.Deadline) rawDeadline: string | undefined,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<PlaceOrderResponse> {
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
     const key = idempotencyKey.transform(rawKey);
     const answerBy = deadline.transform(rawDeadline);
     if (!isResourceId(saleId)) {
-      throw new ProblemException(404, ProblemCode.SaleNotFound, `Sale ${saleId} does not exist.`);
+      const detail = `Sale ${saleId} does not exist.`;
+      return sendProblem(request, reply, 404, ProblemCode.SaleNotFound, detail);
     }
-    return this.admission.place({
+    const placement = await this.admission.place({
       saleId,
       userId: principal.userId,
       quantity: body.quantity,
       idempotencyKey: key ?? null,
       deadline: answerBy ?? null,
     });
+    if ('accepted' in placement) return reply.status(202).send(placement.accepted);
+    const { status, code, detail, headers } = placement.refused;
+    return sendProblem(request, reply, status, code, detail, headers);
   }
 
   /**

@@ -1,4 +1,3 @@
-import { ProblemException } from '@seckill/service-kit';
 import { rejection } from './admission.service';
 
 const order = { saleId: 'sale-1', quantity: 2 };
@@ -38,12 +37,8 @@ describe('rejection', () => {
       'At most 2 per customer in this sale; you have 1.',
     ],
   ])('answers %j with %i %s', (result, status, code, detail) => {
-    const problem = rejection(order, result);
-    expect(problem).toBeInstanceOf(ProblemException);
-    expect({ status: problem.getStatus(), code: problem.code, detail: problem.message }).toEqual({
-      status,
-      code,
-      detail,
-    });
+    const { headers, ...problem } = rejection(order, result);
+    expect(problem).toEqual({ status, code, detail });
+    expect(headers).toEqual(status === 503 ? { 'retry-after': '1' } : undefined);
   });
 });
