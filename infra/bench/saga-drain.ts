@@ -11,11 +11,10 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { Client } from 'pg';
 import { JwtCodec } from '@seckill/auth';
 import { Topic } from '@seckill/contracts';
-import { fixKafkajsIdleSpin } from '@seckill/kafka';
 import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
 import { repoRoot } from '../local/infra-paths';
 import { databaseUrl, LOCAL_JWT_SECRET, SERVICES, serviceSpec } from '../local/services';
@@ -25,19 +24,17 @@ import { baseUrl, readiness } from '../local/shop/health';
 import { SHOP_CONSUMER_GROUPS } from '../local/topics';
 import { sleep } from './children';
 import { cpuShares, cpuSnapshot } from './cpu';
+import { localKafkaAdmin, positions, readCommits, readEnds } from './group-lag';
 import { gitCommit } from './git-commit';
 import { measurePgCeiling } from './pg-ceiling';
 import {
   type Admission,
   type DrainSample,
-  type GroupCommits,
-  type GroupPosition,
   groupPosition,
   sagaLagChart,
   type SagaDrainReport,
   type SagaLedger,
   terminalCount,
-  type TopicEnds,
 } from './saga-drain-report';
 import { mapLimit, openSale, ShopApi } from './shop-api';
 
@@ -89,12 +86,7 @@ export async function runSagaDrain(
   const endpoints = infraEndpoints(runningKafkaBrokers() ?? 1);
   const stamp = Date.now().toString(36);
   const api = new ShopApi(baseUrl(serviceSpec('gateway').port));
-  fixKafkajsIdleSpin(); // the bench's own lag polling must not spin a core share away from the shop
-  const admin = new Kafka({
-    clientId: 'bench-saga-drain',
-    brokers: [...endpoints.kafkaBrokers],
-    logLevel: logLevel.NOTHING,
-  }).admin();
+  const admin = localKafkaAdmin('bench-saga-drain');
   const orderDb = new Client({
     connectionString: databaseUrl(endpoints, serviceSpec('order-service').database ?? ''),
   });
@@ -321,47 +313,6 @@ async function admit(
     `admitted ${accepted} orders in ${elapsedSec.toFixed(1)} s (${(accepted / elapsedSec).toFixed(0)}/s), ${retried} retried`,
   );
   return { accepted, elapsedSec, retried, lastAcceptedAt };
-}
-
-/** Each group's position on the topics it has committed on, read now. */
-async function positions(
-  admin: Admin,
-  groups: readonly string[],
-): Promise<Record<string, GroupPosition>> {
-  const commits = await Promise.all(groups.map((g) => readCommits(admin, g)));
-  const ends = await readEnds(admin, [...new Set(commits.flatMap((c) => [...c.keys()]))]);
-  return Object.fromEntries(groups.map((g, i) => [g, groupPosition(commits[i], ends)]));
-}
-
-/** A group's committed offsets: on `topics`, or on every topic it has committed on. */
-async function readCommits(
-  admin: Admin,
-  groupId: string,
-  topics?: string[],
-): Promise<GroupCommits> {
-  const answer = await admin.fetchOffsets({ groupId, topics });
-  return new Map(
-    answer.map(({ topic, partitions }) => [
-      topic,
-      new Map(partitions.map(({ partition, offset }) => [partition, BigInt(offset)])),
-    ]),
-  );
-}
-
-async function readEnds(admin: Admin, topics: readonly string[]): Promise<TopicEnds> {
-  const entries = await Promise.all(
-    topics.map(async (topic) => {
-      const answer = await admin.fetchTopicOffsets(topic);
-      const partitions = new Map(
-        answer.map(({ partition, low, high }) => [
-          partition,
-          { low: BigInt(low), high: BigInt(high) },
-        ]),
-      );
-      return [topic, partitions] as const;
-    }),
-  );
-  return new Map(entries);
 }
 
 /** What every service's database holds for the sale (see `sagaChecks`). */

@@ -1,7 +1,7 @@
 /**
  * The helpers load-tests borrows from the infra tooling project: the shop client, argument
  * parsing, child processes started and stopped by pid, text tables, the vegeta installer, the
- * CPU of every process from /proc.
+ * CPU of every process from /proc, the consumer groups' lag.
  * Nx forbids relative imports across projects, and infra has no npm alias; so every import of
  * infra goes through this one file, where the exception is made once.
  */
@@ -24,6 +24,7 @@ export {
   cpuSnapshot,
   formatCpuShares,
 } from '../../infra/bench/cpu';
+export { localKafkaAdmin, waitSagaIdle } from '../../infra/bench/group-lag';
 export { ApiError, ShopApi, type Sale, mapLimit } from '../../infra/bench/shop-api';
 export { fmtMs, formatTable, percentileOfSorted } from '../../infra/bench/stats';
 export { repoRoot } from '../../infra/local/infra-paths';

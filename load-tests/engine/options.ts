@@ -75,8 +75,13 @@ export const COMMON_OPTIONS = {
   url: url('http://127.0.0.1:3000', 'the gateway (must be on this machine)'),
   timeout: seconds(10, 'per-request timeout; no answer by then is a transport error'),
   settleTimeout: seconds(120, 'how long to wait for the saga to settle every accepted order'),
+  idleTimeout: seconds(
+    60,
+    "before each stage against the shop, how long to wait at most for the saga's lag to reach 0",
+  ),
   replayRefusals: int(200, 'how many definite refusals (409/429/4xx) to replay as a spot check', 0),
   replayMax: int(20_000, 'at most this many unsettled answers (5xx, no answer) to replay', 0),
+  noIdleWait: flag("start each stage at once, whatever the saga's lag"),
   noCeiling: flag("skip the generator's ceiling (the figures then say nothing about it)"),
 };
 export type CommonOptions = OptionValues<typeof COMMON_OPTIONS>;

@@ -20,8 +20,10 @@ import {
   cpuSnapshot,
   ensureVegeta,
   isPortOpen,
+  localKafkaAdmin,
   repoRoot,
   startChild,
+  waitSagaIdle,
 } from './infra';
 import {
   type AmbiguitySummary,
@@ -177,6 +179,10 @@ export async function runScenario(
   const found: Record<string, number> = {};
   let fastify: Child | null = null;
 
+  // The saga's backlog from an earlier stage (or run) would compete with the stage about to be
+  // measured: each stage against the shop starts once every consumer group's lag is 0.
+  const kafka = o.noIdleWait ? null : localKafkaAdmin(`load-${runId}`);
+  await kafka?.connect();
   const runAttack = async (
     series: string,
     base: string,
@@ -185,6 +191,7 @@ export async function runScenario(
     users: number,
     record = true,
   ): Promise<MeasuredAttack> => {
+    if (kafka && series === 'shop') await waitSagaIdle(kafka, o.idleTimeout, log);
     await buyers.ensure(users);
     let next = 0;
     // Around the timetable only: minting buyers and writing target files are not the stage's.
@@ -290,6 +297,7 @@ export async function runScenario(
     }
   } finally {
     if (fastify) await fastify.stop();
+    await kafka?.disconnect();
   }
 
   // --- after the load: replays, the saga, the checks -------------------------------------

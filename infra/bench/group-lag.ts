@@ -1,0 +1,108 @@
+/**
+ * How far behind the shop's consumer groups are, read from Kafka itself (committed offsets
+ * against the log ends), so it holds whatever the services report: the drain bench samples it,
+ * and the load engine waits for it to reach 0 before each stage it measures.
+ */
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { fixKafkajsIdleSpin } from '@seckill/kafka';
+import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
+import { SHOP_CONSUMER_GROUPS } from '../local/topics';
+import { sleep } from './children';
+import {
+  type GroupCommits,
+  type GroupPosition,
+  groupPosition,
+  type TopicEnds,
+} from './saga-drain-report';
+
+/** An admin client on the local shop's broker(s); the caller connects and disconnects it. */
+export function localKafkaAdmin(clientId: string): Admin {
+  // The tool's own lag polling must not spin a core share away from the shop it measures.
+  fixKafkajsIdleSpin();
+  return new Kafka({
+    clientId,
+    brokers: [...infraEndpoints(runningKafkaBrokers() ?? 1).kafkaBrokers],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+}
+
+/** Each group's position on the topics it has committed on, read now. */
+export async function positions(
+  admin: Admin,
+  groups: readonly string[],
+): Promise<Record<string, GroupPosition>> {
+  const commits = await Promise.all(groups.map((g) => readCommits(admin, g)));
+  const ends = await readEnds(admin, [...new Set(commits.flatMap((c) => [...c.keys()]))]);
+  return Object.fromEntries(groups.map((g, i) => [g, groupPosition(commits[i], ends)]));
+}
+
+/** A group's committed offsets: on `topics`, or on every topic it has committed on. */
+export async function readCommits(
+  admin: Admin,
+  groupId: string,
+  topics?: string[],
+): Promise<GroupCommits> {
+  const answer = await admin.fetchOffsets({ groupId, topics });
+  return new Map(
+    answer.map(({ topic, partitions }) => [
+      topic,
+      new Map(partitions.map(({ partition, offset }) => [partition, BigInt(offset)])),
+    ]),
+  );
+}
+
+export async function readEnds(admin: Admin, topics: readonly string[]): Promise<TopicEnds> {
+  const entries = await Promise.all(
+    topics.map(async (topic) => {
+      const answer = await admin.fetchTopicOffsets(topic);
+      const partitions = new Map(
+        answer.map(({ partition, low, high }) => [
+          partition,
+          { low: BigInt(low), high: BigInt(high) },
+        ]),
+      );
+      return [topic, partitions] as const;
+    }),
+  );
+  return new Map(entries);
+}
+
+/** "inventory 120, payment 4" for the groups still behind. */
+export function behindLine(lags: Readonly<Record<string, GroupPosition>>): string {
+  return Object.entries(lags)
+    .filter(([, p]) => p.lag > 0)
+    .map(([g, p]) => `${g.replace(/-service$/, '')} ${p.lag}`)
+    .join(', ');
+}
+
+/**
+ * Waits until every shop consumer group has handled everything on its topics, up to `maxSec`:
+ * the saga's backlog from earlier load competes with the load about to be measured. Returns the
+ * seconds waited, or null if it was still behind at `maxSec` (the caller says so and goes on).
+ */
+export async function waitSagaIdle(
+  admin: Admin,
+  maxSec: number,
+  log: (line: string) => void,
+  groups: readonly string[] = SHOP_CONSUMER_GROUPS,
+): Promise<number | null> {
+  const started = Date.now();
+  let lastLogged = started;
+  for (;;) {
+    const behind = behindLine(await positions(admin, groups));
+    const waited = (Date.now() - started) / 1000;
+    if (behind === '') {
+      if (waited >= 1) log(`  the saga caught up in ${waited.toFixed(1)} s; measuring`);
+      return waited;
+    }
+    if (waited >= maxSec) {
+      log(`  the saga is still behind after ${maxSec} s (${behind}); measuring anyway`);
+      return null;
+    }
+    if (Date.now() - lastLogged >= 2000) {
+      lastLogged = Date.now();
+      log(`  waiting for the saga to catch up before measuring: ${behind}`);
+    }
+    await sleep(250);
+  }
+}
