@@ -419,7 +419,7 @@ export async function runHotPathBench(
       [{ name, connections: opts.connections, rate: 0, durationSec: opts.stepSec }],
       url,
       next,
-      ['other', 'unaccounted', ...SERVICE_NAMES],
+      ['other', 'load generator', 'unaccounted', ...SERVICE_NAMES],
     );
     const f = figure(r, expected);
     if (shedNotes) {
@@ -438,7 +438,7 @@ export async function runHotPathBench(
     phases: Phase[],
     url: string,
     next: () => RequestSpec,
-    outsiders: readonly string[] = ['other', 'gateway', 'unaccounted'],
+    outsiders: readonly string[] = ['other', 'load generator', 'gateway', 'unaccounted'],
   ): Promise<Measured[]> {
     const out: Measured[] = [];
     let before: CpuSnapshot = cpuSnapshot(cpuLabels);
