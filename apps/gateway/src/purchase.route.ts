@@ -11,7 +11,13 @@ import {
   placeOrderRequest,
   ProblemCode,
 } from '@seckill/contracts';
-import { fieldErrors, problemBody, resourceId, sendProblem } from '@seckill/service-kit';
+import {
+  bearerChallenge,
+  fieldErrors,
+  problemBody,
+  resourceId,
+  sendProblem,
+} from '@seckill/service-kit';
 import { AdmittedPurchases } from './admitted-purchases';
 import type { GatewayConfig } from './config';
 import { isSoldOutAnswer, problemCodeOf } from './forwarding';
@@ -166,13 +172,11 @@ export class PurchaseRoute implements OnModuleInit {
       caller = this.codec.verify(bearerToken(request.headers.authorization));
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
-      const challenge =
-        error.failure === 'MISSING_TOKEN' ? 'Bearer' : 'Bearer error="invalid_token"';
       return {
         status: 401,
         code: ProblemCode.Unauthorized,
         detail: error.message,
-        headers: { 'www-authenticate': challenge },
+        headers: { 'www-authenticate': bearerChallenge(error) },
       };
     }
     const saleId = resourceId.safeParse((request.params as { saleId?: unknown }).saleId);

@@ -73,10 +73,13 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-/** 401 with the RFC 6750 challenge: a bare one when no token came, invalid_token otherwise. */
+/** The RFC 6750 challenge of a 401: a bare one when no token came, invalid_token otherwise. */
+export function bearerChallenge(error: AuthError): string {
+  return error.failure === 'MISSING_TOKEN' ? 'Bearer' : 'Bearer error="invalid_token"';
+}
+
 function unauthorized(error: AuthError): ProblemException {
-  const challenge = error.failure === 'MISSING_TOKEN' ? 'Bearer' : 'Bearer error="invalid_token"';
   return new ProblemException(401, ProblemCode.Unauthorized, error.message, undefined, {
-    'www-authenticate': challenge,
+    'www-authenticate': bearerChallenge(error),
   });
 }
