@@ -77,7 +77,8 @@ export function behindLine(lags: Readonly<Record<string, GroupPosition>>): strin
 
 /**
  * Waits until every shop consumer group has handled everything on its topics, up to `maxSec`:
- * the saga's backlog from earlier load competes with the load about to be measured. Returns the
+ * the saga's backlog from earlier load competes with the load about to be measured, and the
+ * shop's rehearsal is done only once its saga is. Returns the
  * seconds waited, or null if it was still behind at `maxSec` (the caller says so and goes on).
  */
 export async function waitSagaIdle(
@@ -92,16 +93,16 @@ export async function waitSagaIdle(
     const behind = behindLine(await positions(admin, groups));
     const waited = (Date.now() - started) / 1000;
     if (behind === '') {
-      if (waited >= 1) log(`  the saga caught up in ${waited.toFixed(1)} s; measuring`);
+      if (waited >= 1) log(`  the saga caught up in ${waited.toFixed(1)} s`);
       return waited;
     }
     if (waited >= maxSec) {
-      log(`  the saga is still behind after ${maxSec} s (${behind}); measuring anyway`);
+      log(`  the saga is still behind after ${maxSec} s (${behind}); going on`);
       return null;
     }
     if (Date.now() - lastLogged >= 2000) {
       lastLogged = Date.now();
-      log(`  waiting for the saga to catch up before measuring: ${behind}`);
+      log(`  waiting for the saga to catch up: ${behind}`);
     }
     await sleep(250);
   }

@@ -25,9 +25,21 @@ describe('parseArgs', () => {
         detach: false,
         keepInfra: false,
         timeoutMs: DEFAULT_READY_TIMEOUT_MS,
+        rehearse: true,
       },
       noColor: false,
     });
+  });
+
+  it('skips the rehearsal with --no-rehearsal, which only "up" takes', () => {
+    expect(parseArgs(['--no-rehearsal', '-d']).command).toMatchObject({
+      kind: 'up',
+      rehearse: false,
+      detach: true,
+    });
+    expect(usageError(['restart', 'gateway', '--no-rehearsal'])).toMatch(
+      /"restart" does not take --no-rehearsal/,
+    );
   });
 
   it('passes --brokers 3 and --detach through to up, with or without the word "up"', () => {
@@ -37,6 +49,7 @@ describe('parseArgs', () => {
       detach: true,
       keepInfra: false,
       timeoutMs: DEFAULT_READY_TIMEOUT_MS,
+      rehearse: true,
     };
     expect(parseArgs(['--brokers', '3', '--detach']).command).toEqual(expected);
     expect(parseArgs(['up', '--brokers=3', '-d']).command).toEqual(expected);

@@ -16,6 +16,8 @@ export type ShopCommand =
       readonly detach: boolean;
       readonly keepInfra: boolean;
       readonly timeoutMs: number;
+      /** Rehearse a small sale before "ready" when a service was started (REHEARSAL). */
+      readonly rehearse: boolean;
     }
   | { readonly kind: 'status' }
   | {
@@ -63,6 +65,9 @@ Commands:
       --detach, -d     return after the table; everything keeps running
       --keep-infra     on Ctrl-C stop only the services
       --timeout <s>    how long to wait for readiness (default ${DEFAULT_READY_TIMEOUT_MS / 1000})
+      --no-rehearsal   skip the rehearsal: when it starts a service, "up" first sells a small
+                       sale (50 units, 1,000 buyers) and waits for its saga, so that the next
+                       crowd meets a warm shop; without it the first burst is served cold
   status               each service's pid, port, liveness and readiness, and the infra
   stop [--keep-infra]  stop the services (SIGTERM, SIGKILL after 20 s), then the infra
   stop <service...>    stop only these services (SIGTERM, SIGKILL after 20 s); the rest and the
@@ -104,6 +109,7 @@ const FLAG_OPTIONS: Record<string, string> = {
   '--detach': 'detach',
   '-d': 'detach',
   '--keep-infra': 'keep-infra',
+  '--no-rehearsal': 'no-rehearsal',
   '--no-color': 'no-color',
   '--help': 'help',
   '-h': 'help',
@@ -111,7 +117,7 @@ const FLAG_OPTIONS: Record<string, string> = {
 
 /** Which options each command accepts (no-color and help go with every command). */
 const ALLOWED: Record<CommandName, readonly string[]> = {
-  up: ['brokers', 'detach', 'keep-infra', 'timeout'],
+  up: ['brokers', 'detach', 'keep-infra', 'timeout', 'no-rehearsal'],
   status: [],
   stop: ['keep-infra'],
   kill: [],
@@ -216,6 +222,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
           detach: flags.has('detach'),
           keepInfra: flags.has('keep-infra'),
           timeoutMs,
+          rehearse: !flags.has('no-rehearsal'),
         },
         noColor,
       };

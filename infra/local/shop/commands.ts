@@ -19,7 +19,9 @@ import {
 } from '../services';
 import { provisionAllTopics } from '../topics';
 import { brokersForRestart, chooseBrokers } from './brokers';
+import { waitSagaIdle, localKafkaAdmin } from '../../bench/group-lag';
 import { demoSaleHint, ensureDemoSale } from './demo-sale';
+import { rehearsalLine, rehearseSale } from './rehearsal';
 import { build } from './build';
 import { type Painter } from './colors';
 import { baseUrl, serviceHealth } from './health';
@@ -72,6 +74,7 @@ export interface UpOptions {
   readonly detach: boolean;
   readonly keepInfra: boolean;
   readonly timeoutMs: number;
+  readonly rehearse: boolean;
 }
 
 /**
@@ -125,6 +128,36 @@ async function startMissing(
   } finally {
     release();
   }
+}
+
+/**
+ * The rehearsal (rehearsal.ts) when this run started a service: a small sale through the
+ * gateway, then until its saga is done, so every service has run its purchase path once.
+ * Returns the line to print, or undefined when it was skipped.
+ */
+async function rehearse(
+  opts: UpOptions,
+  procs: readonly ServiceProcess[],
+  gatewayUrl: string,
+  timed: <T>(label: string, fn: () => Promise<T>) => Promise<T>,
+  log: Log,
+): Promise<string | undefined> {
+  if (!opts.rehearse || procs.every((p) => p.reused)) return undefined;
+  return timed(
+    'rehearsal (a small sale that warms the shop up; --no-rehearsal skips it)',
+    async () => {
+      const result = await rehearseSale(gatewayUrl, LOCAL_JWT_SECRET);
+      log(`  ${rehearsalLine(result)}; waiting for its saga`);
+      const admin = localKafkaAdmin('shop-rehearsal');
+      await admin.connect();
+      try {
+        await waitSagaIdle(admin, 60, (line) => log(line));
+      } finally {
+        await admin.disconnect();
+      }
+      return `Rehearsal sale ${result.saleId}: ${rehearsalLine(result)} (--no-rehearsal skips it).`;
+    },
+  );
 }
 
 export async function up(opts: UpOptions, io: Io): Promise<number> {
@@ -188,11 +221,13 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
   const demo = await timed('demo sale', () =>
     ensureDemoSale(gatewayUrl, layout.dataDir, LOCAL_JWT_SECRET),
   );
+  const rehearsal = await rehearse(opts, procs, gatewayUrl, timed, log);
   const infra = await infraStatus();
   io.out('');
   io.out(renderUpTable(rows, infra, io.paint));
   io.out('');
   for (const line of demoSaleHint(gatewayUrl, demo)) io.out(line);
+  if (rehearsal) io.out(rehearsal);
   io.out('');
   io.out(`Shop ready in ${formatElapsed(Date.now() - started)} (${timings.join(', ')}).`);
   io.out(

@@ -5,8 +5,7 @@ import { SaleResponse } from '@seckill/contracts';
 
 /**
  * `npm run shop` seeds one open sale so a new user can buy something at once. The sale is
- * created through the gateway like any admin would (the token is signed with the local
- * development secret), and remembered in .data/shop/demo-sale.json so a second `shop up`
+ * created through the gateway (createOpenSale), and remembered in .data/shop/demo-sale.json so a second `shop up`
  * reuses it while it is still open.
  */
 export const DEMO_SALE = {
@@ -41,30 +40,63 @@ export async function ensureDemoSale(
       if (sale.status === 'OPEN' || sale.status === 'SOLD_OUT') return { sale, created: false };
     }
   }
-  const token = new JwtCodec(jwtSecret).sign({ userId: 'shop-admin', role: 'admin' });
-  const startsAt = new Date(now.getTime() - 60_000);
-  const endsAt = new Date(now.getTime() + DEMO_SALE.openForHours * 3_600_000);
-  const response = await fetchImpl(`${gatewayUrl}/api/admin/sales`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
+  const sale = await createOpenSale(
+    gatewayUrl,
+    jwtSecret,
+    {
       name: DEMO_SALE.name,
       price: DEMO_SALE.price,
       stock: DEMO_SALE.stock,
       perUserLimit: DEMO_SALE.perUserLimit,
-      startsAt: startsAt.toISOString(),
-      endsAt: endsAt.toISOString(),
+      openForMs: DEMO_SALE.openForHours * 3_600_000,
+    },
+    fetchImpl,
+    now,
+  );
+  fs.mkdirSync(path.dirname(stateFile), { recursive: true });
+  fs.writeFileSync(stateFile, `${JSON.stringify({ saleId: sale.id }, null, 2)}\n`);
+  return { sale, created: true };
+}
+
+export interface OpenSale {
+  readonly name: string;
+  readonly price: number;
+  readonly stock: number;
+  readonly perUserLimit: number;
+  /** How long the sale stays open from `now`. */
+  readonly openForMs: number;
+}
+
+/**
+ * Creates a sale that is open at once, through the gateway like any admin would (the token is
+ * signed with the local development secret).
+ */
+export async function createOpenSale(
+  gatewayUrl: string,
+  jwtSecret: string,
+  { name, price, stock, perUserLimit, openForMs }: OpenSale,
+  fetchImpl: Fetch = fetch,
+  now: Date = new Date(),
+): Promise<SaleResponse> {
+  const token = new JwtCodec(jwtSecret).sign({ userId: 'shop-admin', role: 'admin' });
+  const response = await fetchImpl(`${gatewayUrl}/api/admin/sales`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name,
+      price,
+      stock,
+      perUserLimit,
+      startsAt: new Date(now.getTime() - 60_000).toISOString(),
+      endsAt: new Date(now.getTime() + openForMs).toISOString(),
     }),
   });
   if (response.status !== 201) {
     throw new Error(
-      `creating the demo sale failed: HTTP ${response.status} ${await response.text()}`,
+      `creating the sale "${name}" failed: HTTP ${response.status} ${await response.text()}`,
     );
   }
-  const sale = (await response.json()) as SaleResponse;
-  fs.mkdirSync(path.dirname(stateFile), { recursive: true });
-  fs.writeFileSync(stateFile, `${JSON.stringify({ saleId: sale.id }, null, 2)}\n`);
-  return { sale, created: true };
+  return (await response.json()) as SaleResponse;
 }
 
 function readRemembered(stateFile: string): string | undefined {
