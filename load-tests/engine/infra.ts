@@ -1,7 +1,8 @@
 /**
  * The helpers load-tests borrows from the infra tooling project: the shop client, argument
  * parsing, child processes started and stopped by pid, text tables, the vegeta installer, the
- * CPU of every process from /proc, the consumer groups' lag.
+ * CPU of every process from /proc, the consumer groups' lag, and the shop's own kill and
+ * restart (for the chaos experiments).
  * Nx forbids relative imports across projects, and infra has no npm alias; so every import of
  * infra goes through this one file, where the exception is made once.
  */
@@ -24,9 +25,12 @@ export {
   cpuSnapshot,
   formatCpuShares,
 } from '../../infra/bench/cpu';
-export { localKafkaAdmin, waitSagaIdle } from '../../infra/bench/group-lag';
+export { localKafkaAdmin, positions, waitSagaIdle } from '../../infra/bench/group-lag';
 export { ApiError, ShopApi, type Sale, mapLimit } from '../../infra/bench/shop-api';
 export { fmtMs, formatTable, percentileOfSorted } from '../../infra/bench/stats';
 export { repoRoot } from '../../infra/local/infra-paths';
+export { type ServiceName } from '../../infra/local/services';
+export { painter } from '../../infra/local/shop/colors';
+export { type Io as ShopIo, kill as killService, restart } from '../../infra/local/shop/commands';
 export { isPortOpen } from '../../infra/local/process';
 export { VEGETA_VERSION, ensureVegeta } from '../../infra/local/vegeta';

@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   type Child,
+  type Sale,
   ShopApi,
   VEGETA_VERSION,
   cpuSnapshot,
@@ -95,6 +96,16 @@ export interface CeilingRow {
 export interface RunReport {
   readonly ok: boolean;
   readonly dir: string;
+  readonly runId: string;
+  readonly sale: Sale;
+  /** Every answer the shop gave during the stages (not the replays, not the ceiling). */
+  readonly shopAnswers: readonly Answer[];
+}
+
+/** What a caller may hook into a run (a chaos experiment injects its fault from here). */
+export interface RunHooks {
+  /** A stage against the shop starts sending, now. */
+  readonly onShopStageStart?: (stage: string) => void;
 }
 
 /** An attack, and the CPU the machine spent over it (per process group). */
@@ -146,6 +157,7 @@ export async function runScenario(
   scenario: Scenario,
   o: OptionValues<Scenario['options']> & CommonOptions,
   log: Log,
+  hooks: RunHooks = {},
 ): Promise<RunReport> {
   const root = repoRoot();
   const startedAt = new Date();
@@ -222,7 +234,10 @@ export async function runScenario(
       timeoutSec: o.timeout,
       log,
       progress: record,
-      onStart: meter.start,
+      onStart: () => {
+        meter.start();
+        if (series === 'shop' && record) hooks.onShopStageStart?.(stageName);
+      },
     });
     const result = { ...attacked, cpu: meter.stop(answeredCount(attacked.answers)) };
     if (!record) return result;
@@ -506,7 +521,7 @@ export async function runScenario(
   log(
     `       ${path.relative(process.cwd(), resultsFile)}  (every answer; vegeta report ${path.relative(process.cwd(), resultsFile)})`,
   );
-  return { ok, dir };
+  return { ok, dir, runId, sale, shopAnswers };
 }
 
 async function startBareServer(

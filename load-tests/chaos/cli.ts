@@ -1,0 +1,152 @@
+/**
+ * The front door of `npm run chaos -- <experiment> <target> [options] | --help`: the usage text,
+ * the arguments, a shop that is not there, Ctrl-C, the exit code.
+ */
+import { stopAttacks } from '../engine/attack';
+import { UsageError, lineLogger, stopAllChildren } from '../engine/infra';
+import {
+  COMMON_OPTIONS,
+  type CommonOptions,
+  type OptionValues,
+  parseScenarioOptions,
+  usageLines,
+} from '../engine/options';
+import type { Experiment } from './experiment';
+import killConsumer from './kill-consumer';
+import { runExperiment } from './run';
+
+/** The experiments `npm run chaos -- <name>` knows, in the order `--help` lists them. */
+export const EXPERIMENTS: readonly Experiment[] = [killConsumer];
+
+const indent = (text: string, by: string): string =>
+  text
+    .split('\n')
+    .map((l) => `${by}${l}`)
+    .join('\n');
+
+export const USAGE = `Usage: npm run chaos -- <experiment> <target> [options]
+
+Breaks the running shop in the middle of a crowd, repairs it, and measures the recovery: the
+load runs through the open-model engine (vegeta) with its business checks and thresholds (see
+npm run load -- --help); the watched consumer group's lag is read from Kafka every 500 ms.
+Writes chaos.json next to the load's files in .cache/load/<run-id>/. Exit 0 when the checks and
+thresholds passed and the group caught up, 1 otherwise, 2 on a usage error or a missing shop.
+
+Experiments:
+${EXPERIMENTS.map(
+  (e) =>
+    `  ${e.name} <${e.target.name}>   ${e.target.name}: ${e.target.choices.join(', ')}\n${indent(e.description, '      ')}\n${usageLines(
+      e.options,
+    )
+      .map((l) => `    ${l}`)
+      .join('\n')}`,
+).join('\n\n')}
+
+Options of every experiment (the load engine's):
+${usageLines(COMMON_OPTIONS).join('\n')}
+
+The generator's ceiling is not measured (--no-ceiling is implied): a chaos run is about
+recovery, not throughput. Start the shop first: npm run shop -- --detach
+`;
+
+export type ChaosCommand =
+  | { readonly kind: 'help' }
+  | {
+      readonly kind: 'run';
+      readonly experiment: Experiment;
+      readonly target: string;
+      readonly options: OptionValues<Experiment['options']> & CommonOptions;
+    };
+
+export function parseChaosCommand(argv: readonly string[]): ChaosCommand {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help')
+    return { kind: 'help' };
+  const [name, target, ...rest] = argv;
+  const experiment = EXPERIMENTS.find((e) => e.name === name);
+  if (!experiment)
+    throw new UsageError(
+      `unknown experiment "${name}" (known: ${EXPERIMENTS.map((e) => e.name).join(', ')})`,
+    );
+  const { choices } = experiment.target;
+  const resolved = [target, `${target}-service`].find((t) => choices.includes(t));
+  if (target === undefined || target.startsWith('-') || resolved === undefined)
+    throw new UsageError(
+      `${name} needs its ${experiment.target.name}${target === undefined || target.startsWith('-') ? '' : ` (not "${target}")`}: one of ${choices.join(', ')}`,
+    );
+  const options = parseScenarioOptions({ ...COMMON_OPTIONS, ...experiment.options }, rest);
+  return {
+    kind: 'run',
+    experiment,
+    target: resolved,
+    options: { ...options, noCeiling: true } as OptionValues<Experiment['options']> & CommonOptions,
+  };
+}
+
+/** The gateway answers, or the one line that says what to do. */
+async function shopIsUp(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/health/ready', url), {
+      signal: AbortSignal.timeout(3_000),
+    });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the command line; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let command: ChaosCommand;
+  try {
+    command = parseChaosCommand(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    // One line that says what to do; the whole usage is one --help away.
+    process.stderr.write(`chaos: ${err.message} ("npm run chaos -- --help" lists them all)\n`);
+    return 2;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!(await shopIsUp(command.options.url))) {
+    process.stderr.write(
+      `chaos: the shop is not ready at ${command.options.url}; start it with "npm run shop -- --detach" (then "npm run shop -- status")\n`,
+    );
+    return 2;
+  }
+  const log = lineLogger();
+  const stopping = new AbortController();
+  process.once('SIGINT', () => {
+    log('\nchaos: interrupted; stopping vegeta, then repairing the fault');
+    stopping.abort();
+    stopAttacks();
+  });
+  try {
+    const result = await runExperiment(
+      command.experiment,
+      command.target,
+      command.options,
+      log,
+      stopping.signal,
+    );
+    log('');
+    log(
+      `chaos ${command.experiment.name} ${command.target}: ${result.ok ? 'recovered; every check passed' : 'FAILED'}`,
+    );
+    return result.ok ? 0 : 1;
+  } finally {
+    await stopAllChildren();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`\nchaos: error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
