@@ -524,6 +524,34 @@ describe('KafkaConsumerRunner on the real broker', () => {
     expect(groups[0]?.members).toHaveLength(0);
   });
 
+  it('keeps its membership while a handler runs longer than the session timeout', async () => {
+    // kafkajs heartbeats only when asked; without the runner's heartbeats during a chunk, the
+    // coordinator evicts the member after 10 s and the chunk is handed to a new member.
+    const groupId = uniqueName('it-slow');
+    const handled: string[] = [];
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    const runner = runnerFor(groupId, async (event) => {
+      entered();
+      await new Promise((resolve) => setTimeout(resolve, 13_000));
+      handled.push(event.payload.orderId);
+    });
+    await runner.start();
+    await publisher.publish(TestOrderCreated, order('o-slow'));
+    await inHandler;
+    const memberBefore = (await admin.describeGroups([groupId])).groups[0]?.members[0]?.memberId;
+    expect(memberBefore).toBeDefined();
+
+    await waitFor(
+      async () => (await committedOffset(admin, groupId, topic)) === '1',
+      'the slow event to be committed',
+      { timeoutMs: 30_000 },
+    );
+    const { groups } = await admin.describeGroups([groupId]);
+    expect(groups[0]?.members.map((m) => m.memberId)).toEqual([memberBefore]);
+    expect(handled).toEqual(['o-slow']);
+  }, 60_000);
+
   it('with a rate cap, pauses the partition and still processes every event', async () => {
     const groupId = uniqueName('it-rate');
     const metrics = new MetricsRegistry('it');

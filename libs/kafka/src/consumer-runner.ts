@@ -17,6 +17,7 @@ import { ConsumerStore, EventOrigin, Outbox, OutboxEntry } from './consumer-stor
 import { provisionTopics } from './provisioning';
 import { EventPublisher, HEADER, OutgoingRecord, toRecord } from './publisher';
 import { Coalescer } from './coalescer';
+import { withHeartbeats } from './heartbeats';
 import { bucketCapacity, Clock, PausedPartitions, TokenBucket } from './rate-limit';
 import { retryRecord, retryStateOf, withoutRetryHeaders } from './retry';
 
@@ -90,6 +91,13 @@ export const DEFAULT_MAX_EVENTS_PER_SECOND = 1000;
  * how late a paused partition resumes and how long a stopping consumer takes to leave.
  */
 const FETCH_WAIT_MS = 200;
+/**
+ * The seed's values: a member that died is noticed, and its partitions handed over, 10 s later
+ * (kafkajs's default of 30 s kept a restarted consumer's partitions idle that long). Heartbeats
+ * go every 3 s, also while a chunk's handler runs (heartbeats.ts).
+ */
+const SESSION_TIMEOUT_MS = 10_000;
+const HEARTBEAT_INTERVAL_MS = 3_000;
 /**
  * A fetch answers once this much is there (or after FETCH_WAIT_MS): a quiet topic's events
  * arrive a few per fetch, not one per fetch and so one transaction each (about 50 events).
@@ -305,10 +313,8 @@ export class KafkaConsumerRunner {
       : undefined;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
-      // The seed's values: a member that died is noticed, and its partitions handed over, 10 s
-      // later (kafkajs's default of 30 s kept a restarted consumer's partitions idle that long).
-      sessionTimeout: 10000,
-      heartbeatInterval: 3000,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       maxWaitTimeInMs: FETCH_WAIT_MS,
       minBytes: FETCH_MIN_BYTES,
       retry: { retries: 10 },
@@ -487,7 +493,12 @@ export class KafkaConsumerRunner {
         break;
       }
       const chunk = messages.slice(i, end);
-      const done = await this.processChunk(topic, partition, chunk);
+      const done = await withHeartbeats(
+        heartbeat,
+        HEARTBEAT_INTERVAL_MS,
+        () => this.processChunk(topic, partition, chunk),
+        (error) => this.logger.debug({ err: error, topic, partition }, 'heartbeat failed'),
+      );
       if (done > 0) {
         const last = (chunk[done - 1] as KafkaMessage).offset;
         resolveOffset(last);
