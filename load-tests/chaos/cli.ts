@@ -12,11 +12,19 @@ import {
   usageLines,
 } from '../engine/options';
 import type { Experiment } from './experiment';
+import killBroker from './kill-broker';
 import killConsumer from './kill-consumer';
+import killOrderService from './kill-order-service';
+import restartPostgres from './restart-postgres';
 import { runExperiment } from './run';
 
 /** The experiments `npm run chaos -- <name>` knows, in the order `--help` lists them. */
-export const EXPERIMENTS: readonly Experiment[] = [killConsumer];
+export const EXPERIMENTS: readonly Experiment[] = [
+  killConsumer,
+  killOrderService,
+  restartPostgres,
+  killBroker,
+];
 
 const indent = (text: string, by: string): string =>
   text
@@ -24,18 +32,19 @@ const indent = (text: string, by: string): string =>
     .map((l) => `${by}${l}`)
     .join('\n');
 
-export const USAGE = `Usage: npm run chaos -- <experiment> <target> [options]
+export const USAGE = `Usage: npm run chaos -- <experiment> [target] [options]
 
 Breaks the running shop in the middle of a crowd, repairs it, and measures the recovery: the
 load runs through the open-model engine (vegeta) with its business checks and thresholds (see
-npm run load -- --help); the watched consumer group's lag is read from Kafka every 500 ms.
-Writes chaos.json next to the load's files in .cache/load/<run-id>/. Exit 0 when the checks and
-thresholds passed and the group caught up, 1 otherwise, 2 on a usage error or a missing shop.
+npm run load -- --help); every consumer group's lag is read from Kafka every 500 ms. Writes
+chaos.json next to the load's files in .cache/load/<run-id>/. Exit 0 when the checks and
+thresholds passed and every group the fault stalled caught up, 1 otherwise, 2 on a usage error
+or a missing shop.
 
 Experiments:
 ${EXPERIMENTS.map(
   (e) =>
-    `  ${e.name} <${e.target.name}>   ${e.target.name}: ${e.target.choices.join(', ')}\n${indent(e.description, '      ')}\n${usageLines(
+    `  ${e.name}${e.target ? ` <${e.target.name}>   ${e.target.name}: ${e.target.choices.join(', ')}` : ''}\n${indent(e.description, '      ')}\n${usageLines(
       e.options,
     )
       .map((l) => `    ${l}`)
@@ -54,6 +63,7 @@ export type ChaosCommand =
   | {
       readonly kind: 'run';
       readonly experiment: Experiment;
+      /** '' for an experiment without one. */
       readonly target: string;
       readonly options: OptionValues<Experiment['options']> & CommonOptions;
     };
@@ -61,23 +71,31 @@ export type ChaosCommand =
 export function parseChaosCommand(argv: readonly string[]): ChaosCommand {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help')
     return { kind: 'help' };
-  const [name, target, ...rest] = argv;
+  const [name, ...afterName] = argv;
   const experiment = EXPERIMENTS.find((e) => e.name === name);
   if (!experiment)
     throw new UsageError(
       `unknown experiment "${name}" (known: ${EXPERIMENTS.map((e) => e.name).join(', ')})`,
     );
-  const { choices } = experiment.target;
-  const resolved = [target, `${target}-service`].find((t) => choices.includes(t));
-  if (target === undefined || target.startsWith('-') || resolved === undefined)
-    throw new UsageError(
-      `${name} needs its ${experiment.target.name}${target === undefined || target.startsWith('-') ? '' : ` (not "${target}")`}: one of ${choices.join(', ')}`,
-    );
+  let target = '';
+  let rest = afterName;
+  if (experiment.target) {
+    const [given, ...options] = afterName;
+    const { name: what, choices } = experiment.target;
+    const named = given !== undefined && !given.startsWith('-');
+    const resolved = named ? [given, `${given}-service`].find((t) => choices.includes(t)) : null;
+    if (!resolved)
+      throw new UsageError(
+        `${name} needs its ${what}${named ? ` (not "${given}")` : ''}: one of ${choices.join(', ')}`,
+      );
+    target = resolved;
+    rest = options;
+  }
   const options = parseScenarioOptions({ ...COMMON_OPTIONS, ...experiment.options }, rest);
   return {
     kind: 'run',
     experiment,
-    target: resolved,
+    target,
     options: { ...options, noCeiling: true } as OptionValues<Experiment['options']> & CommonOptions,
   };
 }
@@ -110,6 +128,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const unmet = command.experiment.precondition?.() ?? null;
+  if (unmet !== null) {
+    process.stderr.write(`chaos: ${unmet}\n`);
+    return 2;
+  }
   if (!(await shopIsUp(command.options.url))) {
     process.stderr.write(
       `chaos: the shop is not ready at ${command.options.url}; start it with "npm run shop -- --detach" (then "npm run shop -- status")\n`,
@@ -133,7 +156,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     log('');
     log(
-      `chaos ${command.experiment.name} ${command.target}: ${result.ok ? 'recovered; every check passed' : 'FAILED'}`,
+      `chaos ${command.experiment.name}${command.target ? ` ${command.target}` : ''}: ${result.ok ? 'recovered; every check passed' : 'FAILED'}`,
     );
     return result.ok ? 0 : 1;
   } finally {

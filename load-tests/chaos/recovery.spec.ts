@@ -28,6 +28,7 @@ describe('recoveryOf', () => {
       FAULT,
     );
     expect(recovery).toEqual({
+      stalled: true,
       baselineLag: 5,
       peakLag: 150,
       peakAfterMs: 1_500,
@@ -73,6 +74,40 @@ describe('recoveryOf', () => {
     );
     expect(recovery.consumedAgainAfterMs).toBe(2_000);
     expect(recovery.caughtUpAfterMs).toBe(2_500);
+  });
+
+  it('finds no stall in a group the fault did not reach, busy or idle', () => {
+    const busy = recoveryOf(
+      samples([
+        [3, 100],
+        [3, 110],
+        [3, 120],
+        [3, 130],
+        [3, 140], // the fault
+        [4, 150],
+        [5, 150], // one still sample: between two fetches
+        [2, 160],
+      ]),
+      FAULT,
+    );
+    const idle = recoveryOf(
+      samples([
+        [0, 100],
+        [0, 100],
+        [0, 100],
+        [0, 100],
+        [0, 100], // the fault
+        [0, 100],
+        [0, 100],
+      ]),
+      FAULT,
+    );
+    for (const recovery of [busy, idle])
+      expect(recovery).toMatchObject({
+        stalled: false,
+        consumedAgainAfterMs: null,
+        caughtUpAfterMs: null,
+      });
   });
 
   it('says null while the group never came back', () => {

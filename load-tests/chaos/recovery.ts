@@ -12,6 +12,9 @@
 import type { Answer } from '../engine/results';
 import type { Outcome } from '../engine/outcomes';
 
+/** Samples in a row with unmoved commits and work waiting that make a stall. */
+const STILL_SAMPLES = 2;
+
 export interface LagSample {
   /** Epoch ms. */
   readonly atMs: number;
@@ -22,12 +25,14 @@ export interface LagSample {
 }
 
 export interface Recovery {
+  /** Its committed positions stood still after the fault: the fault reached this group. */
+  readonly stalled: boolean;
   /** The highest lag in the window before the fault: the level a healthy group runs at. */
   readonly baselineLag: number;
   readonly peakLag: number;
   /** From the fault to the peak. */
   readonly peakAfterMs: number | null;
-  /** From the fault to the first sample whose committed positions moved. */
+  /** From the fault to the first sample whose committed positions moved again; null if never stalled. */
   readonly consumedAgainAfterMs: number | null;
   /** From the fault to the first sample, once consumed again, at or below the baseline lag. */
   readonly caughtUpAfterMs: number | null;
@@ -39,13 +44,14 @@ export function recoveryOf(samples: readonly LagSample[], faultAtMs: number): Re
   const baselineLag = before.reduce((max, s) => Math.max(max, s.lag), 0);
   let peak: LagSample | null = null;
   for (const s of after) if (peak === null || s.lag > peak.lag) peak = s;
-  const movedAt = endOfStall(before[before.length - 1], after);
+  const { movedAt, stalled } = endOfStall(before[before.length - 1], after);
   const caughtUp =
     movedAt === undefined
       ? undefined
       : after.find((s) => s.atMs >= movedAt.atMs && s.lag <= baselineLag);
   const since = (s: LagSample | null | undefined): number | null => (s ? s.atMs - faultAtMs : null);
   return {
+    stalled,
     baselineLag,
     peakLag: peak?.lag ?? 0,
     peakAfterMs: since(peak),
@@ -55,22 +61,31 @@ export function recoveryOf(samples: readonly LagSample[], faultAtMs: number): Re
 }
 
 /**
- * The first sample whose committed positions moved after a sample where they stood still; the
- * first that moved at all if they never stood still (a hand-over quicker than the sampling).
+ * The first sample whose committed positions moved after a sample where they stood still with
+ * work waiting. A group that never stood still was not reached by the fault (or was handed over
+ * quicker than the sampling sees): it has no recovery to measure.
  */
 function endOfStall(
   last: LagSample | undefined,
   after: readonly LagSample[],
-): LagSample | undefined {
+): { movedAt: LagSample | undefined; stalled: boolean } {
   let previous = last;
+  let still = 0;
   let stalled = false;
   for (const sample of after) {
-    if (previous !== undefined && sample.read === previous.read) stalled = true;
-    else if (stalled) return sample;
+    // Standing still with nothing to do (lag 0) is idle, not stalled; one still sample is a
+    // group between two fetches, two in a row (a second) is a stall.
+    if (previous !== undefined && sample.read === previous.read && sample.lag > 0) {
+      still += 1;
+      if (still >= STILL_SAMPLES) stalled = true;
+    } else {
+      if (stalled && previous !== undefined && sample.read > previous.read)
+        return { movedAt: sample, stalled };
+      still = 0;
+    }
     previous = sample;
   }
-  if (stalled) return undefined;
-  return after.find((s) => last === undefined || s.read > last.read);
+  return { movedAt: undefined, stalled };
 }
 
 /** The shop's answers to requests sent in [fromMs, toMs), counted by outcome. */

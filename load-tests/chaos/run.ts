@@ -1,15 +1,16 @@
 /**
  * One chaos run: the experiment's load through the load engine (vegeta, business checks,
- * thresholds), its fault injected once the load has started, the watched consumer group's lag
- * sampled from Kafka all along, then the recovery figures, what buyers heard during the fault,
- * and `chaos.json` next to the load's own files in `.cache/load/<run-id>/`.
+ * thresholds), its fault injected once the load has started, every consumer group's position
+ * sampled from Kafka all along, then the recovery of each group the fault reached, what buyers
+ * heard during the fault, and `chaos.json` next to the load's own files in
+ * `.cache/load/<run-id>/`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Admin } from 'kafkajs';
-import { formatTable, localKafkaAdmin, positions } from '../engine/infra';
+import { SHOP_CONSUMER_GROUPS, formatTable, localKafkaAdmin, positions } from '../engine/infra';
 import type { CommonOptions, OptionValues } from '../engine/options';
-import { OUTCOME_LABELS, type Outcome } from '../engine/outcomes';
+import { OUTCOME_LABELS } from '../engine/outcomes';
 import { type RunReport, runScenario } from '../engine/run';
 import type { Experiment, FaultContext, Mark } from './experiment';
 import { type LagSample, type Recovery, answersBetween, recoveryOf } from './recovery';
@@ -21,26 +22,28 @@ const SAMPLE_EVERY_MS = 500;
 export interface ChaosReport {
   readonly ok: boolean;
   readonly dir: string;
-  readonly recovery: Recovery;
+  readonly recoveries: Readonly<Record<string, Recovery>>;
   readonly marks: readonly Mark[];
 }
 
-/** Samples one group's position every SAMPLE_EVERY_MS until stopped. */
-function lagSampler(admin: Admin, group: string): { stop: () => Promise<LagSample[]> } {
-  const samples: LagSample[] = [];
+/** Samples every group's position every SAMPLE_EVERY_MS until stopped. */
+function lagSampler(
+  admin: Admin,
+  groups: readonly string[],
+): { stop: () => Promise<Map<string, LagSample[]>> } {
+  const samples = new Map<string, LagSample[]>(groups.map((g) => [g, []]));
   let running = true;
   const loop = (async () => {
     while (running) {
       const started = Date.now();
       try {
-        const { lag, read } = (await positions(admin, [group]))[group];
-        samples.push({ atMs: started, lag, read });
+        const now = await positions(admin, groups);
+        for (const g of groups) samples.get(g)?.push({ atMs: started, ...now[g] });
       } catch {
-        // A sample lost to a broker hiccup is a gap in the series, not a failed run.
+        // A sample lost to a broker that is down (kill-broker) is a gap in the series.
       }
-      await new Promise((r) =>
-        setTimeout(r, Math.max(0, SAMPLE_EVERY_MS - (Date.now() - started))),
-      );
+      const wait = Math.max(0, SAMPLE_EVERY_MS - (Date.now() - started));
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   })();
   return {
@@ -52,7 +55,7 @@ function lagSampler(admin: Admin, group: string): { stop: () => Promise<LagSampl
   };
 }
 
-const secondsAfter = (ms: number | null): string =>
+const seconds = (ms: number | null): string =>
   ms === null ? 'never, within the run' : `${(ms / 1000).toFixed(1)} s`;
 
 export async function runExperiment(
@@ -62,10 +65,10 @@ export async function runExperiment(
   log: Log,
   stopping: AbortSignal,
 ): Promise<ChaosReport> {
-  const group = experiment.group(target);
+  const groups = [...SHOP_CONSUMER_GROUPS];
   const admin = localKafkaAdmin(`chaos-${experiment.name}`);
   await admin.connect();
-  const sampler = lagSampler(admin, group);
+  const sampler = lagSampler(admin, groups);
 
   const marks: Mark[] = [];
   let loadStartedAt: number | null = null;
@@ -91,7 +94,7 @@ export async function runExperiment(
     log,
   };
 
-  let samples: LagSample[] = [];
+  let samples = new Map<string, LagSample[]>();
   let report: RunReport;
   try {
     report = await runScenario(experiment.scenario(target, o), o, log, {
@@ -106,7 +109,7 @@ export async function runExperiment(
     await fault;
   } finally {
     if (fault !== null && !faultDone) {
-      log(`  chaos: the run stopped half-way; repairing ${target}`);
+      log(`  chaos: the run stopped half-way; repairing the fault`);
       await experiment.repair(target);
     }
     samples = await sampler.stop();
@@ -114,70 +117,69 @@ export async function runExperiment(
   }
 
   const faultAt = marks[0]?.atMs ?? Date.now();
-  const recovery = recoveryOf(samples, faultAt);
-  const windowEnd =
-    recovery.caughtUpAfterMs === null ? Infinity : faultAt + recovery.caughtUpAfterMs;
-  const during = answersBetween(report.shopAnswers, faultAt, windowEnd);
+  const recoveries = Object.fromEntries(
+    groups.map((g) => [g, recoveryOf(samples.get(g) ?? [], faultAt)]),
+  );
+  const reached = Object.entries(recoveries).filter(([, r]) => r.stalled);
+  const recovered = reached.every(([, r]) => r.caughtUpAfterMs !== null);
+  // Buyers are exposed from the fault until the repair is done (its last mark).
+  const repairedAt = marks[marks.length - 1]?.atMs ?? faultAt;
+  const during = answersBetween(report.shopAnswers, faultAt, repairedAt);
   const t0 = loadStartedAt ?? faultAt;
 
   log('');
-  log(`chaos ${experiment.name} ${target}`);
+  log(`chaos ${experiment.name}${target ? ` ${target}` : ''}`);
   log(
     `  timeline (s from the load's start): ${marks
       .map((m) => `${((m.atMs - t0) / 1000).toFixed(1)} ${m.what}`)
       .join(' · ')}`,
   );
-  log(
-    formatTable(
-      ['group', 'lag before the fault', 'peak', 'consumed again after', 'caught up after'],
-      [
-        [
-          group,
-          `≤ ${recovery.baselineLag.toLocaleString('en-US')}`,
-          `${recovery.peakLag.toLocaleString('en-US')} at ${secondsAfter(recovery.peakAfterMs)}`,
-          secondsAfter(recovery.consumedAgainAfterMs),
-          secondsAfter(recovery.caughtUpAfterMs),
-        ],
-      ],
-    )
-      .split('\n')
-      .map((l) => `  ${l}`)
-      .join('\n'),
+  const table = formatTable(
+    ['consumer group', 'lag before the fault', 'peak', 'consumed again after', 'caught up after'],
+    Object.entries(recoveries).map(([g, r]) =>
+      r.stalled
+        ? [
+            g,
+            `≤ ${r.baselineLag.toLocaleString('en-US')}`,
+            `${r.peakLag.toLocaleString('en-US')} at ${seconds(r.peakAfterMs)}`,
+            seconds(r.consumedAgainAfterMs),
+            seconds(r.caughtUpAfterMs),
+          ]
+        : [g, `≤ ${r.baselineLag.toLocaleString('en-US')}`, '-', 'never stalled', '-'],
+    ),
   );
+  for (const line of table.split('\n')) log(`  ${line}`);
   const total = [...during.values()].reduce((a, b) => a + b, 0);
+  const answers = [...during.entries()]
+    .map(([outcome, n]) => `${n.toLocaleString('en-US')} × ${OUTCOME_LABELS[outcome]}`)
+    .join(', ');
   log(
-    `  buyers' answers to the ${total.toLocaleString('en-US')} purchases sent from the fault until caught up: ${
-      [...during.entries()]
-        .map(
-          ([outcome, n]: [Outcome, number]) =>
-            `${n.toLocaleString('en-US')} × ${OUTCOME_LABELS[outcome]}`,
-        )
-        .join(', ') || 'none'
-    }`,
+    `  buyers' answers to the ${total.toLocaleString('en-US')} purchases sent from the fault until ` +
+      `the repair was done: ${answers || 'none'}`,
   );
 
-  const ok = report.ok && recovery.caughtUpAfterMs !== null;
+  const ok = report.ok && recovered;
+  const file = path.join(report.dir, 'chaos.json');
   fs.writeFileSync(
-    path.join(report.dir, 'chaos.json'),
+    file,
     `${JSON.stringify(
       {
         experiment: experiment.name,
-        target,
-        group,
+        target: target || null,
         ok,
         options: o,
         loadStartedAt: loadStartedAt === null ? null : new Date(loadStartedAt).toISOString(),
         marks: marks.map((m) => ({ at: new Date(m.atMs).toISOString(), what: m.what })),
-        recovery,
+        recoveries,
         answersDuringFault: Object.fromEntries(during),
-        lag: samples.map((s) => ({ atMs: s.atMs - t0, lag: s.lag })),
+        lag: Object.fromEntries(
+          [...samples].map(([g, s]) => [g, s.map((x) => ({ atMs: x.atMs - t0, lag: x.lag }))]),
+        ),
       },
       null,
       2,
     )}\n`,
   );
-  log(
-    `  ${path.relative(process.cwd(), path.join(report.dir, 'chaos.json'))}: the timeline, the lag samples, the figures`,
-  );
-  return { ok, dir: report.dir, recovery, marks };
+  log(`  ${path.relative(process.cwd(), file)}: the timeline, every lag sample, the figures`);
+  return { ok, dir: report.dir, recoveries, marks };
 }

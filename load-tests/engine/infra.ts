@@ -29,8 +29,10 @@ export { localKafkaAdmin, positions, waitSagaIdle } from '../../infra/bench/grou
 export { ApiError, ShopApi, type Sale, mapLimit } from '../../infra/bench/shop-api';
 export { fmtMs, formatTable, percentileOfSorted } from '../../infra/bench/stats';
 export { repoRoot } from '../../infra/local/infra-paths';
+export { infraStatus, infraUp, runningKafkaBrokers } from '../../infra/local/infra';
+export { SHOP_CONSUMER_GROUPS } from '../../infra/local/topics';
 export { type ServiceName } from '../../infra/local/services';
 export { painter } from '../../infra/local/shop/colors';
 export { type Io as ShopIo, kill as killService, restart } from '../../infra/local/shop/commands';
-export { isPortOpen } from '../../infra/local/process';
+export { isAlive, isPortOpen } from '../../infra/local/process';
 export { VEGETA_VERSION, ensureVegeta } from '../../infra/local/vegeta';

@@ -1,0 +1,40 @@
+/**
+ * kill-broker: on the 3-broker profile (`npm run shop -- --brokers 3`: replication factor 3,
+ * min.insync.replicas 2, producers with acks=all), a steady crowd buys; --fault-at seconds in,
+ * broker 2 is SIGKILLed, and started again --down-for seconds later. Two in-sync replicas remain,
+ * so every write can still be acknowledged: leaders move, clients find them, buyers should not
+ * notice, and nothing acknowledged is lost.
+ */
+import { runningKafkaBrokers } from '../engine/infra';
+import { CROWD_OPTIONS, HONEST, crowd, infraPid, infraRepair, signalAndWait } from './crowd';
+import { defineExperiment } from './experiment';
+
+const VICTIM = 'kafka-2';
+
+export default defineExperiment({
+  name: 'kill-broker',
+  description:
+    'on the 3-broker profile, a steady crowd buys; --fault-at into it broker 2 is SIGKILLed and\n' +
+    'started again --down-for later. acks=all with 2 replicas left: nothing acknowledged is lost',
+  options: CROWD_OPTIONS,
+  precondition: () =>
+    runningKafkaBrokers() === 3
+      ? null
+      : 'kill-broker needs the 3-broker cluster: "npm run shop -- stop && npm run shop -- --detach --brokers 3"',
+  scenario: (_target, o) =>
+    crowd('kill-broker', o, [...HONEST, { metric: 'count', outcome: 'errors', max: 0 }]),
+  fault: async (_target, o, ctx) => {
+    await ctx.sleep(o.faultAt * 1000);
+    const pid = await infraPid(VICTIM);
+    if (pid === null) throw new Error(`${VICTIM} is not running: nothing to kill`);
+    ctx.mark(`SIGKILL ${VICTIM} (pid ${pid})`);
+    await signalAndWait(pid, 'SIGKILL', ctx);
+    await ctx.sleep(o.downFor * 1000);
+    ctx.mark(`start ${VICTIM}`);
+    await infraRepair(ctx.log);
+    ctx.mark(`${VICTIM} ready`);
+  },
+  repair: async () => {
+    await infraRepair(() => undefined);
+  },
+});
