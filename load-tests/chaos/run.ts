@@ -12,6 +12,7 @@ import { SHOP_CONSUMER_GROUPS, formatTable, localKafkaAdmin, positions } from '.
 import type { CommonOptions, OptionValues } from '../engine/options';
 import { OUTCOME_LABELS } from '../engine/outcomes';
 import { type RunReport, runScenario } from '../engine/run';
+import { answersChart, lagChart } from './charts';
 import type { Experiment, FaultContext, Mark } from './experiment';
 import { type LagSample, type Recovery, answersBetween, recoveryOf } from './recovery';
 
@@ -181,5 +182,14 @@ export async function runExperiment(
     )}\n`,
   );
   log(`  ${path.relative(process.cwd(), file)}: the timeline, every lag sample, the figures`);
+  const title = `chaos ${experiment.name}${target ? ` ${target}` : ''}`;
+  const charts = {
+    'lag.svg': lagChart(samples, marks, t0, `${title}: consumer lag`),
+    'answers.svg': answersChart(report.shopAnswers, marks, t0, `${title}: buyers' answers`),
+  };
+  for (const [name, svg] of Object.entries(charts)) {
+    fs.writeFileSync(path.join(report.dir, name), svg);
+    log(`  ${path.relative(process.cwd(), path.join(report.dir, name))}`);
+  }
   return { ok, dir: report.dir, recoveries, marks };
 }

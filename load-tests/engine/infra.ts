@@ -28,6 +28,7 @@ export {
 export { localKafkaAdmin, positions, waitSagaIdle } from '../../infra/bench/group-lag';
 export { ApiError, ShopApi, type Sale, mapLimit } from '../../infra/bench/shop-api';
 export { fmtMs, formatTable, percentileOfSorted } from '../../infra/bench/stats';
+export { type ChartSeries, lineChartSvg } from '../../infra/bench/svg-chart';
 export { repoRoot } from '../../infra/local/infra-paths';
 export { infraStatus, infraUp, runningKafkaBrokers } from '../../infra/local/infra';
 export { SHOP_CONSUMER_GROUPS } from '../../infra/local/topics';
