@@ -16,6 +16,7 @@ import killBroker from './kill-broker';
 import killConsumer from './kill-consumer';
 import killOrderService from './kill-order-service';
 import restartPostgres from './restart-postgres';
+import slowPayment from './slow-payment';
 import { runExperiment } from './run';
 
 /** The experiments `npm run chaos -- <name>` knows, in the order `--help` lists them. */
@@ -24,6 +25,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   killOrderService,
   restartPostgres,
   killBroker,
+  slowPayment,
 ];
 
 const indent = (text: string, by: string): string =>

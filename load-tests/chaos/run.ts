@@ -174,7 +174,10 @@ export async function runExperiment(
         recoveries,
         answersDuringFault: Object.fromEntries(during),
         lag: Object.fromEntries(
-          [...samples].map(([g, s]) => [g, s.map((x) => ({ atMs: x.atMs - t0, lag: x.lag }))]),
+          [...samples].map(([g, s]) => [
+            g,
+            s.map((x) => ({ atMs: x.atMs - t0, lag: x.lag, read: x.read })),
+          ]),
         ),
       },
       null,
