@@ -16,6 +16,7 @@ import killBroker from './kill-broker';
 import killConsumer from './kill-consumer';
 import killOrderService from './kill-order-service';
 import restartPostgres from './restart-postgres';
+import restartRedis from './restart-redis';
 import slowPayment from './slow-payment';
 import { runExperiment } from './run';
 
@@ -24,6 +25,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   killConsumer,
   killOrderService,
   restartPostgres,
+  restartRedis,
   killBroker,
   slowPayment,
 ];
