@@ -34,6 +34,11 @@ export { infraStatus, infraUp, runningKafkaBrokers } from '../../infra/local/inf
 export { SHOP_CONSUMER_GROUPS } from '../../infra/local/topics';
 export { type ServiceName } from '../../infra/local/services';
 export { painter } from '../../infra/local/shop/colors';
-export { type Io as ShopIo, kill as killService, restart } from '../../infra/local/shop/commands';
+export {
+  type Io as ShopIo,
+  kill as killService,
+  restart,
+  stop as stopServices,
+} from '../../infra/local/shop/commands';
 export { isAlive, isPortOpen } from '../../infra/local/process';
 export { VEGETA_VERSION, ensureVegeta } from '../../infra/local/vegeta';
