@@ -6,10 +6,9 @@
  * notice, and nothing acknowledged is lost.
  */
 import { runningKafkaBrokers } from '../engine/infra';
-import { CROWD_OPTIONS, HONEST, crowd, infraPid, infraRepair, signalAndWait } from './crowd';
+import { CROWD_OPTIONS, HONEST, crowd } from './crowd';
 import { defineExperiment } from './experiment';
-
-const VICTIM = 'kafka-2';
+import { bounceInfra, startMissingInfra } from './faults';
 
 export default defineExperiment({
   name: 'kill-broker',
@@ -23,18 +22,6 @@ export default defineExperiment({
       : 'kill-broker needs the 3-broker cluster: "npm run shop -- stop && npm run shop -- --detach --brokers 3"',
   scenario: (_target, o) =>
     crowd('kill-broker', o, [...HONEST, { metric: 'count', outcome: 'errors', max: 0 }]),
-  fault: async (_target, o, ctx) => {
-    await ctx.sleep(o.faultAt * 1000);
-    const pid = await infraPid(VICTIM);
-    if (pid === null) throw new Error(`${VICTIM} is not running: nothing to kill`);
-    ctx.mark(`SIGKILL ${VICTIM} (pid ${pid})`);
-    await signalAndWait(pid, 'SIGKILL', ctx);
-    await ctx.sleep(o.downFor * 1000);
-    ctx.mark(`start ${VICTIM}`);
-    await infraRepair(ctx.log);
-    ctx.mark(`${VICTIM} ready`);
-  },
-  repair: async () => {
-    await infraRepair(() => undefined);
-  },
+  fault: bounceInfra('kafka-2', 'SIGKILL', 'broker 2'),
+  repair: () => startMissingInfra(),
 });

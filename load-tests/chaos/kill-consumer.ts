@@ -8,17 +8,19 @@
  * commits the chunk in hand and leaves the group, so nothing waits for a session to expire.
  */
 import { ConsumerGroup } from '@seckill/contracts';
-import { type ServiceName, killService, restart, stopServices } from '../engine/infra';
+import type { ServiceName } from '../engine/infra';
 import { flag } from '../engine/options';
-import { CROWD_OPTIONS, QUIET, UNNOTICED, crowd, shopIo } from './crowd';
+import { CROWD_OPTIONS, UNNOTICED, crowd } from './crowd';
 import { defineExperiment } from './experiment';
+import { bounceService, restartService } from './faults';
 
 /** The saga's consumers; order-service consumes too, but kill-order-service is its own experiment. */
 export const CONSUMERS: readonly string[] = Object.values(ConsumerGroup).filter(
   (g) => g !== ConsumerGroup.Order,
 );
 
-const READY_TIMEOUT_MS = 60_000;
+const killed = bounceService('SIGKILL', null);
+const stopped = bounceService('SIGTERM', null);
 
 export default defineExperiment({
   name: 'kill-consumer',
@@ -32,21 +34,6 @@ export default defineExperiment({
   },
   scenario: (service, o) =>
     crowd(`${o.graceful ? 'stop' : 'kill'}-${service.replace(/-service$/, '')}`, o, UNNOTICED),
-  fault: async (service, o, ctx) => {
-    await ctx.sleep(o.faultAt * 1000);
-    if (o.graceful) {
-      ctx.mark(`SIGTERM ${service}`);
-      await stopServices([service as ServiceName], true, shopIo(ctx.log));
-    } else {
-      ctx.mark(`SIGKILL ${service}`);
-      await killService(service as ServiceName, shopIo(ctx.log));
-    }
-    await ctx.sleep(o.downFor * 1000);
-    ctx.mark(`restart ${service}`);
-    await restart([service as ServiceName], READY_TIMEOUT_MS, QUIET);
-    ctx.mark(`${service} ready`);
-  },
-  repair: async (service) => {
-    await restart([service as ServiceName], READY_TIMEOUT_MS, QUIET);
-  },
+  fault: (service, o, ctx) => (o.graceful ? stopped : killed)(service, o, ctx),
+  repair: (service) => restartService(service as ServiceName),
 });

@@ -7,11 +7,9 @@
  * admitted but had not published yet sit in the Redis outbox; the restarted relay publishes them,
  * so every one still reaches a terminal state (the engine's settle and checks).
  */
-import { killService, restart } from '../engine/infra';
-import { CROWD_OPTIONS, HONEST, QUIET, crowd, shopIo } from './crowd';
+import { CROWD_OPTIONS, HONEST, crowd } from './crowd';
 import { defineExperiment } from './experiment';
-
-const READY_TIMEOUT_MS = 60_000;
+import { bounceService, restartService } from './faults';
 
 export default defineExperiment({
   name: 'kill-order-service',
@@ -20,16 +18,6 @@ export default defineExperiment({
     '--down-for later. Buyers hear 503s while it is down, never an ambiguous "failed"',
   options: CROWD_OPTIONS,
   scenario: (_target, o) => crowd('kill-order-service', o, HONEST),
-  fault: async (_target, o, ctx) => {
-    await ctx.sleep(o.faultAt * 1000);
-    ctx.mark('SIGKILL order-service');
-    await killService('order-service', shopIo(ctx.log));
-    await ctx.sleep(o.downFor * 1000);
-    ctx.mark('restart order-service');
-    await restart(['order-service'], READY_TIMEOUT_MS, QUIET);
-    ctx.mark('order-service ready');
-  },
-  repair: async () => {
-    await restart(['order-service'], READY_TIMEOUT_MS, QUIET);
-  },
+  fault: bounceService('SIGKILL', 'order-service'),
+  repair: () => restartService('order-service'),
 });

@@ -5,8 +5,9 @@
  * transactions fail as retriable, the runner backs off with the partition paused, the saga's
  * work waits as lag, and drains once the database is back.
  */
-import { CROWD_OPTIONS, UNNOTICED, crowd, infraPid, infraRepair, signalAndWait } from './crowd';
+import { CROWD_OPTIONS, UNNOTICED, crowd } from './crowd';
 import { defineExperiment } from './experiment';
+import { bounceInfra, startMissingInfra } from './faults';
 
 export default defineExperiment({
   name: 'restart-postgres',
@@ -15,18 +16,6 @@ export default defineExperiment({
     'again --down-for later. Buyers should not notice; the saga waits as lag, then drains',
   options: CROWD_OPTIONS,
   scenario: (_target, o) => crowd('restart-postgres', o, UNNOTICED),
-  fault: async (_target, o, ctx) => {
-    await ctx.sleep(o.faultAt * 1000);
-    const pid = await infraPid('postgres');
-    if (pid === null) throw new Error('PostgreSQL is not running: nothing to stop');
-    ctx.mark(`stop PostgreSQL (SIGINT to pid ${pid})`);
-    await signalAndWait(pid, 'SIGINT', ctx);
-    await ctx.sleep(o.downFor * 1000);
-    ctx.mark('start PostgreSQL');
-    await infraRepair(ctx.log);
-    ctx.mark('PostgreSQL ready');
-  },
-  repair: async () => {
-    await infraRepair(() => undefined);
-  },
+  fault: bounceInfra('postgres', 'SIGINT', 'PostgreSQL'),
+  repair: () => startMissingInfra(),
 });

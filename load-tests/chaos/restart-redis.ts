@@ -9,8 +9,9 @@
  * otherwise. While Redis is down, admission cannot run: buyers get 503 with Retry-After
  * (the gateway's buckets fail closed), never a 202 that was not kept.
  */
-import { CROWD_OPTIONS, HONEST, crowd, infraPid, infraRepair, signalAndWait } from './crowd';
+import { CROWD_OPTIONS, HONEST, crowd } from './crowd';
 import { defineExperiment } from './experiment';
+import { bounceInfra, startMissingInfra } from './faults';
 
 export default defineExperiment({
   name: 'restart-redis',
@@ -19,18 +20,6 @@ export default defineExperiment({
     '--down-for later from its AOF. Buyers hear 503s while it is down; nothing admitted is lost',
   options: CROWD_OPTIONS,
   scenario: (_target, o) => crowd('restart-redis', o, HONEST),
-  fault: async (_target, o, ctx) => {
-    await ctx.sleep(o.faultAt * 1000);
-    const pid = await infraPid('redis');
-    if (pid === null) throw new Error('redis-server is not running: nothing to kill');
-    ctx.mark(`SIGKILL redis-server (pid ${pid})`);
-    await signalAndWait(pid, 'SIGKILL', ctx);
-    await ctx.sleep(o.downFor * 1000);
-    ctx.mark('start redis-server');
-    await infraRepair(ctx.log);
-    ctx.mark('redis-server ready');
-  },
-  repair: async () => {
-    await infraRepair(() => undefined);
-  },
+  fault: bounceInfra('redis', 'SIGKILL', 'redis-server'),
+  repair: () => startMissingInfra(),
 });

@@ -7,12 +7,10 @@
  * provider is fast again; orders whose payment deadline passes meanwhile are cancelled and give
  * their unit back (the business checks count it).
  */
-import { restart } from '../engine/infra';
 import { seconds } from '../engine/options';
-import { CROWD_OPTIONS, QUIET, UNNOTICED, crowd } from './crowd';
+import { CROWD_OPTIONS, UNNOTICED, crowd } from './crowd';
 import { defineExperiment } from './experiment';
-
-const READY_TIMEOUT_MS = 60_000;
+import { restartService } from './faults';
 
 /** Settings of payment-service the experiment changes; restored to unset by the repair. */
 const SLOW_SETTINGS = ['PAYMENT_LATENCY_MS', 'PAYMENT_CAPTURE_LEASE_MS'] as const;
@@ -34,7 +32,7 @@ async function restartPayment(env: Partial<Record<(typeof SLOW_SETTINGS)[number]
   for (const name of SLOW_SETTINGS) delete process.env[name];
   Object.assign(process.env, env);
   try {
-    await restart(['payment-service'], READY_TIMEOUT_MS, QUIET);
+    await restartService('payment-service');
   } finally {
     for (const name of SLOW_SETTINGS) delete process.env[name];
   }
