@@ -2,7 +2,7 @@
  * The helpers load-tests borrows from the infra tooling project: the shop client, argument
  * parsing, child processes started and stopped by pid, text tables, the vegeta installer, the
  * CPU of every process from /proc, the consumer groups' lag, and the shop's own kill and
- * restart (for the chaos experiments).
+ * restart (for the chaos experiments), and the verifier.
  * Nx forbids relative imports across projects, and infra has no npm alias; so every import of
  * infra goes through this one file, where the exception is made once.
  */
@@ -30,6 +30,9 @@ export { ApiError, ShopApi, type Sale, mapLimit } from '../../infra/bench/shop-a
 export { fmtMs, formatTable, percentileOfSorted } from '../../infra/bench/stats';
 export { type ChartSeries, lineChartSvg } from '../../infra/bench/svg-chart';
 export { repoRoot } from '../../infra/local/infra-paths';
+export { renderReport } from '../../infra/verify/render';
+export { localTarget } from '../../infra/verify/target';
+export { type VerifyReport, verify } from '../../infra/verify/verify';
 export { infraStatus, infraUp, runningKafkaBrokers } from '../../infra/local/infra';
 export { SHOP_CONSUMER_GROUPS } from '../../infra/local/topics';
 export { type ServiceName } from '../../infra/local/services';

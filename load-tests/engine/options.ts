@@ -83,6 +83,7 @@ export const COMMON_OPTIONS = {
   replayMax: int(20_000, 'at most this many unsettled answers (5xx, no answer) to replay', 0),
   noIdleWait: flag("start each stage at once, whatever the saga's lag"),
   noCeiling: flag("skip the generator's ceiling (the figures then say nothing about it)"),
+  noVerify: flag("skip the verifier's check of the run's sale (npm run verify) at the end"),
 };
 export type CommonOptions = OptionValues<typeof COMMON_OPTIONS>;
 

@@ -4,7 +4,8 @@
  *  1. vegeta (installed on first use), buyers with dev tokens, the scenario's setup;
  *  2. the stages, in order (a search stage runs its steps and saves what it found);
  *  3. once the shop is quiet, the replays that find ambiguous answers (ambiguity.ts);
- *  4. the saga wait (settle.ts) and the business checks (checks.ts);
+ *  4. the saga wait (settle.ts), the business checks (checks.ts) and the verifier's judgement
+ *     of the run's sale across Redis, every database and Kafka (npm run verify);
  *  5. the generator's ceiling: the same stages against a bare node:http server;
  *  6. figures (vegeta report), thresholds, the summary, `summary.json`, `results.json` and
  *     `plot.html` in `.cache/load/<run-id>/`.
@@ -22,8 +23,12 @@ import {
   ensureVegeta,
   isPortOpen,
   localKafkaAdmin,
+  localTarget,
+  renderReport,
   repoRoot,
   startChild,
+  type VerifyReport,
+  verify,
   waitSagaIdle,
 } from './infra';
 import {
@@ -391,6 +396,31 @@ export async function runScenario(
   const checkInput: CheckInput = { sale, orders: known, malformed202, settled, ambiguity };
   const checks: Check[] = checksOf(scenario).map((c) => c(checkInput));
 
+  // The same run, judged from the inside: Redis, every service's database and Kafka.
+  let verified: VerifyReport | null = null;
+  if (!o.noVerify) {
+    log('');
+    log(
+      `verify: every invariant of the brief for sale ${sale.id} (npm run verify -- --sale ${sale.id})`,
+    );
+    verified = await verify(
+      localTarget(),
+      { saleId: sale.id, timeoutMs: o.settleTimeout * 1000 },
+      log,
+    );
+    for (const line of renderReport(verified).split('\n')) log(`  ${line}`);
+    checks.push({
+      name: 'verifier (Redis, every database, Kafka)',
+      ok: verified.ok,
+      detail: verified.ok
+        ? `every rule holds for ${verified.orders.toLocaleString('en-US')} orders`
+        : `broken: ${verified.results
+            .filter((r) => r.verdict === 'FAIL')
+            .map((r) => r.rule)
+            .join(', ')}`,
+    });
+  }
+
   // --- the generator's ceiling: the same stages against bare node:http ---------------------
   const ceilingRows: CeilingRow[] = [];
   if (!o.noCeiling && ran.length > 0) {
@@ -492,6 +522,7 @@ export async function runScenario(
           problems: settled.problems.slice(0, 20),
         },
         checks,
+        verify: verified,
         thresholds,
         trend,
         files: { results: resultsFile, plot: plotFile },
