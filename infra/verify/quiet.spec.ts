@@ -42,6 +42,42 @@ describe('busyLine', () => {
 });
 
 describe('waitUntilQuiet', () => {
+  it('tries again when a read fails, and is quiet once two reads in a row are idle', async () => {
+    const lines: string[] = [];
+    const answers: Array<Busyness | Error> = [
+      new Error("Cannot destructure property 'partitions'"),
+      idle(),
+      new Error('This server does not host this topic-partition'),
+      idle(),
+      idle(),
+    ];
+    let i = 0;
+    const outcome = await waitUntilQuiet(
+      async () => {
+        const next = answers[i++];
+        if (next instanceof Error) throw next;
+        return next;
+      },
+      { timeoutMs: 10_000, pollMs: 500, progressMs: 0, ...clock() },
+      (line) => lines.push(line),
+    );
+    expect(outcome).toMatchObject({ quiet: true, waitedMs: 2000 });
+    expect(lines[0]).toMatch(/a read failed \(Cannot destructure property 'partitions'\)/);
+  });
+
+  it('gives up with the read error once the timeout has passed', async () => {
+    const failing = new Error('Connection refused');
+    await expect(
+      waitUntilQuiet(
+        async () => {
+          throw failing;
+        },
+        { timeoutMs: 2_000, pollMs: 500, ...clock() },
+        () => undefined,
+      ),
+    ).rejects.toBe(failing);
+  });
+
   it('is quiet after two idle samples with the same committed positions', async () => {
     const { outcome, samples } = await run([idle(), idle()]);
     expect(outcome).toMatchObject({ quiet: true, waitedMs: 500 });

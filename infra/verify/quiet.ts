@@ -78,7 +78,23 @@ export async function waitUntilQuiet(
   let lastLogged = started;
   let previousIdle: Busyness | null = null;
   for (;;) {
-    const current = await sample();
+    let current: Busyness;
+    try {
+      current = await sample();
+    } catch (error) {
+      // A store between two states fails a read now and then (a broker that has just come
+      // back, whose metadata is still incomplete): not quiet yet, try again until the timeout.
+      previousIdle = null;
+      if (now() - started >= options.timeoutMs) throw error;
+      if (now() - lastLogged >= progressMs) {
+        lastLogged = now();
+        log(
+          `waiting for the shop to be quiet: a read failed (${firstLineOf(error)}); trying again`,
+        );
+      }
+      await sleep(pollMs);
+      continue;
+    }
     const waitedMs = now() - started;
     const busy = busyLine(current);
     if (busy === '') {
@@ -133,3 +149,7 @@ export function quietResult(outcome: QuietOutcome, groups: number): RuleResult {
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+function firstLineOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+}
