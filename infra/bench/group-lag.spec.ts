@@ -1,4 +1,4 @@
-import { behindLine } from './group-lag';
+import { behindLine, fetchTopicOffsets } from './group-lag';
 
 describe('behindLine', () => {
   it('names only the groups still behind, without the -service suffix', () => {
@@ -13,5 +13,33 @@ describe('behindLine', () => {
 
   it('is empty when every group is caught up', () => {
     expect(behindLine({ 'payment-service': { lag: 0, read: 3 } })).toBe('');
+  });
+});
+
+describe('fetchTopicOffsets', () => {
+  const offsets = [{ partition: 0, offset: '7', high: '7', low: '0' }];
+  const noLeader = new TypeError("Cannot destructure property 'partitions' of 'high.pop(...)'");
+
+  it('tries again while a partition has no leader, and returns the read that worked', async () => {
+    const read = jest
+      .fn()
+      .mockRejectedValueOnce(noLeader)
+      .mockRejectedValueOnce(noLeader)
+      .mockResolvedValue(offsets);
+    const pauses: number[] = [];
+    const answer = await fetchTopicOffsets({ fetchTopicOffsets: read }, 't', async (ms) => {
+      pauses.push(ms);
+    });
+    expect(answer).toBe(offsets);
+    expect(read).toHaveBeenCalledTimes(3);
+    expect(pauses).toEqual([500, 500]);
+  });
+
+  it('gives up after 5 reads with the last failure', async () => {
+    const read = jest.fn().mockRejectedValue(noLeader);
+    await expect(
+      fetchTopicOffsets({ fetchTopicOffsets: read }, 't', async () => undefined),
+    ).rejects.toBe(noLeader);
+    expect(read).toHaveBeenCalledTimes(5);
   });
 });

@@ -51,10 +51,35 @@ export async function readCommits(
   );
 }
 
+/** Reads of a topic's offsets tried before giving up, and the pause between two. */
+const OFFSET_READ_ATTEMPTS = 5;
+const OFFSET_READ_PAUSE_MS = 500;
+
+/**
+ * A topic's log start and end per partition. kafkajs's admin fails this read while a partition
+ * has no known leader (a cluster just started, a broker just killed or back: "Cannot
+ * destructure property 'partitions' of 'high.pop(...)'"); it is tried again a few times, since
+ * the leaders are elected within seconds, and the last failure is thrown.
+ */
+export async function fetchTopicOffsets(
+  admin: Pick<Admin, 'fetchTopicOffsets'>,
+  topic: string,
+  pause: (ms: number) => Promise<void> = sleep,
+): Promise<Awaited<ReturnType<Admin['fetchTopicOffsets']>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (attempt >= OFFSET_READ_ATTEMPTS) throw error;
+      await pause(OFFSET_READ_PAUSE_MS);
+    }
+  }
+}
+
 export async function readEnds(admin: Admin, topics: readonly string[]): Promise<TopicEnds> {
   const entries = await Promise.all(
     topics.map(async (topic) => {
-      const answer = await admin.fetchTopicOffsets(topic);
+      const answer = await fetchTopicOffsets(admin, topic);
       const partitions = new Map(
         answer.map(({ partition, low, high }) => [
           partition,

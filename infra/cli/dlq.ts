@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type IHeaders, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { Topic, TOPIC_CATALOGUE } from '@seckill/contracts';
 import { DLQ_HEADER, EventPublisher, type OutgoingRecord } from '@seckill/kafka';
+import { fetchTopicOffsets } from '../bench/group-lag';
 import {
   lineLogger,
   parseCommandLine,
@@ -163,7 +164,7 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<DeadLetter
   await admin.connect();
   let offsets;
   try {
-    offsets = await admin.fetchTopicOffsets(topic);
+    offsets = await fetchTopicOffsets(admin, topic);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot read the dead-letter topic ${topic}: ${reason}`);
