@@ -18,8 +18,7 @@ import { Topic } from '@seckill/contracts';
 import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
 import { repoRoot } from '../local/infra-paths';
 import { databaseUrl, LOCAL_JWT_SECRET, SERVICES, serviceSpec } from '../local/services';
-import { painter } from '../local/shop/colors';
-import { type Io, restart, stop } from '../local/shop/commands';
+import { nestedIo, restart, stop } from '../local/shop/commands';
 import { baseUrl, readiness } from '../local/shop/health';
 import { SHOP_CONSUMER_GROUPS } from '../local/topics';
 import { sleep } from './children';
@@ -90,7 +89,7 @@ export async function runSagaDrain(
   const orderDb = new Client({
     connectionString: databaseUrl(endpoints, serviceSpec('order-service').database ?? ''),
   });
-  const shopIo = quietShopIo(log);
+  const shopIo = nestedIo(log, '  [shop] ');
   const groups = [...SHOP_CONSUMER_GROUPS];
   let stopped = false;
   let releasing: Promise<unknown> | null = null;
@@ -248,17 +247,6 @@ async function preflight(): Promise<void> {
       'pgbench is not installed (apt-get install postgresql-client): it measures the Postgres ceiling',
     );
   }
-}
-
-/** The shop commands' output, indented under the bench's own lines. */
-function quietShopIo(log: (line: string) => void): Io {
-  return {
-    log: (line) => log(`  [shop] ${line}`),
-    out: (text) => log(`  [shop] ${text}`),
-    paint: painter(false),
-    // Only `shop up` waits for Ctrl-C; the bench handles its own.
-    interrupted: () => new Promise<NodeJS.Signals>(() => undefined),
-  };
 }
 
 async function admit(

@@ -11,7 +11,7 @@ import {
   infraUp,
   isAlive,
   killService,
-  painter,
+  nestedIo,
   restart,
   runningKafkaBrokers,
   stopServices,
@@ -28,14 +28,7 @@ interface Timing {
 type Fault = (target: string, o: Timing, ctx: FaultContext) => Promise<void>;
 
 /** The shop's commands print to the experiment's log, indented. */
-function shopIo(log: (line: string) => void): ShopIo {
-  return {
-    log: (line) => log(`    [shop] ${line}`),
-    out: (text) => log(`    [shop] ${text}`),
-    paint: painter(false),
-    interrupted: () => new Promise<NodeJS.Signals>(() => undefined),
-  };
-}
+const shopIo = (log: (line: string) => void): ShopIo => nestedIo(log, '    [shop] ');
 
 const QUIET: ShopIo = shopIo(() => undefined);
 

@@ -36,10 +36,10 @@ export { type VerifyReport, verify } from '../../infra/verify/verify';
 export { infraStatus, infraUp, runningKafkaBrokers } from '../../infra/local/infra';
 export { SHOP_CONSUMER_GROUPS } from '../../infra/local/topics';
 export { type ServiceName } from '../../infra/local/services';
-export { painter } from '../../infra/local/shop/colors';
 export {
   type Io as ShopIo,
   kill as killService,
+  nestedIo,
   restart,
   stop as stopServices,
 } from '../../infra/local/shop/commands';

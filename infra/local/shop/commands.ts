@@ -23,7 +23,7 @@ import { waitSagaIdle, localKafkaAdmin } from '../../bench/group-lag';
 import { demoSaleHint, ensureDemoSale } from './demo-sale';
 import { rehearsalLine, rehearseSale } from './rehearsal';
 import { build } from './build';
-import { type Painter } from './colors';
+import { type Painter, painter } from './colors';
 import { baseUrl, serviceHealth } from './health';
 import { renderLogLine } from './log-format';
 import {
@@ -55,6 +55,19 @@ export interface Io {
   readonly paint: Painter;
   /** Resolves on Ctrl-C (SIGINT) or SIGTERM; each call waits for the next one. */
   readonly interrupted: () => Promise<NodeJS.Signals>;
+}
+
+/**
+ * The shop commands' output inside another tool's (a bench, a chaos experiment): every line to
+ * `log` behind `prefix`, no colour, and no Ctrl-C of its own (the tool handles that).
+ */
+export function nestedIo(log: Log, prefix: string): Io {
+  return {
+    log: (line) => log(`${prefix}${line}`),
+    out: (text) => log(`${prefix}${text}`),
+    paint: painter(false),
+    interrupted: () => new Promise<NodeJS.Signals>(() => undefined),
+  };
 }
 
 const rel = (layout: InfraLayout, file: string): string => relativeToRoot(layout, file);
