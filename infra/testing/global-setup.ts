@@ -1,6 +1,6 @@
 // Jest's moduleNameMapper does not apply to global setup modules, so the alias cannot resolve.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { TEST_INFRA_ENV } from '../../libs/testing/src/endpoints';
+import { TEST_INFRA_ENV, TEST_REDIS_DB, withRedisDatabase } from '../../libs/testing/src/endpoints';
 import { infraStatus, infraUp, runningKafkaBrokers } from '../local/infra';
 
 /**
@@ -16,7 +16,11 @@ export default async function globalSetup(): Promise<void> {
     brokers: runningKafkaBrokers() ?? 1,
     log: (line) => process.stdout.write(`[infra] ${line}\n`),
   });
-  process.env[TEST_INFRA_ENV] = JSON.stringify(endpoints);
+  // The same servers as a developer's running shop, but Redis database 15, not its 0.
+  process.env[TEST_INFRA_ENV] = JSON.stringify({
+    ...endpoints,
+    redisUrl: withRedisDatabase(endpoints.redisUrl, TEST_REDIS_DB),
+  });
   // Leave a developer's running infra alone; stop only what this run started.
   process.env.SECKILL_TEST_STARTED_INFRA = wasRunning ? '' : '1';
 }

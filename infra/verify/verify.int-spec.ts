@@ -17,7 +17,7 @@ import {
   RestockScript,
   saleKeys,
 } from '@seckill/redis';
-import { postgresServerUrl, testEndpoints, uniqueName } from '@seckill/testing';
+import { postgresServerUrl, testEndpoints, uniqueName, withRedisDatabase } from '@seckill/testing';
 import { renderReport } from './render';
 import { DATABASE_SERVICES, type DatabaseService, type VerifyTarget } from './target';
 import type { RuleId, RuleResult } from './verdict';
@@ -38,9 +38,9 @@ import { UnknownSale, verify, type VerifyReport } from './verify';
  */
 const ROOT = path.join(__dirname, '..', '..');
 const endpoints = testEndpoints();
-/** A Redis logical database of this test's own (the shop and the other tests use 0). */
-const REDIS_DB = 11;
-const redis = new Redis(`${endpoints.redisUrl}/${REDIS_DB}`);
+/** A Redis logical database of this test's own (the shop uses 0, the other tests 15). */
+const REDIS_URL = withRedisDatabase(endpoints.redisUrl, 11);
+const redis = new Redis(REDIS_URL);
 const kafka = new Kafka({
   clientId: 'verify-it',
   brokers: [...endpoints.kafkaBrokers],
@@ -112,7 +112,7 @@ beforeAll(async () => {
       DatabaseService,
       string
     >,
-    redisUrl: `${endpoints.redisUrl}/${REDIS_DB}`,
+    redisUrl: REDIS_URL,
     kafkaBrokers: endpoints.kafkaBrokers,
     dlqTopic,
     // A group of its own that never consumed: no lag. The quiet logic itself is unit-tested.

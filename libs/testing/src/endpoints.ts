@@ -10,6 +10,20 @@ export interface TestEndpoints {
 
 export const TEST_INFRA_ENV = 'SECKILL_TEST_INFRA';
 
+/**
+ * The Redis logical database the integration tests use: not the shop's 0. The shop's outbox
+ * relay polls the set of outbox streams in its database, so a test that registered a sale's
+ * stream there would have its records published onto a running shop's `order.created`.
+ */
+export const TEST_REDIS_DB = 15;
+
+/** `redis://host:port` (with or without a database) pointed at logical database `db`. */
+export function withRedisDatabase(redisUrl: string, db: number): string {
+  const url = new URL(redisUrl);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
 export function testEndpoints(): TestEndpoints {
   const raw = process.env[TEST_INFRA_ENV];
   if (!raw) {
