@@ -29,9 +29,25 @@ import {
 } from '../bench/saga-drain-report';
 import { repoRoot } from '../local/infra-paths';
 
+/** load-tests/compare/cli.ts, loaded by path like `npm run load` (a project of its own). */
+interface CompareCli {
+  main(
+    argv: readonly string[],
+    writeDoc: (section: string, markers: { begin: string; end: string }) => Promise<string>,
+  ): Promise<number>;
+}
+
+async function compareMain(argv: readonly string[]): Promise<number> {
+  const cli = (await import(
+    path.join(repoRoot(), 'load-tests', 'compare', 'cli.ts')
+  )) as CompareCli;
+  return cli.main(argv, writeDocSection);
+}
+
 const d = BENCH_DEFAULTS;
 const USAGE = `Usage: npm run bench -- hot-path [options]
        npm run bench -- drain [options]    (the whole saga drains a backlog; drain --help)
+       npm run bench -- compare [options]  (event-driven vs the synchronous baseline; compare --help)
 
 Measures, in one run with one load driver (autocannon):
   the HTTP ceiling (a bare node:http server; a bare Fastify route for reference), the
@@ -135,6 +151,7 @@ async function drainMain(argv: readonly string[]): Promise<number> {
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'drain') return drainMain(argv.slice(1));
+  if (argv[0] === 'compare') return compareMain(argv.slice(1));
   const command = parseCommandLine('bench', USAGE, parseBenchArgs, argv);
   if (typeof command === 'number') return command;
   const log = lineLogger();

@@ -103,6 +103,13 @@ export function serviceEnv(svc: ServiceSpec, endpoints: InfraEndpoints): Record<
     // A local shop hands out tokens (POST /api/auth/dev-token) so people and load tests can buy.
     env.DEV_TOKEN_ENABLED = 'true';
   }
+  // The synchronous baseline's callees (sales with flow "sync", ADR 0012).
+  if (svc.name === 'order-service') {
+    for (const callee of ['inventory-service', 'payment-service', 'logistics-service'] as const) {
+      env[`${callee.split('-')[0].toUpperCase()}_SERVICE_URL`] =
+        `http://127.0.0.1:${serviceSpec(callee).port}`;
+    }
+  }
   // order-service and notification-service verify every token again, with the gateway's secret.
   if (svc.name === 'order-service' || svc.name === 'notification-service') {
     env.JWT_SECRET = LOCAL_JWT_SECRET;

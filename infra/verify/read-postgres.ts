@@ -85,7 +85,7 @@ export async function readSales(
 ): Promise<SaleRow[]> {
   return dbs.query<SaleRow>(
     'order-service',
-    `SELECT id::text AS "saleId", stock, per_user_limit AS "perUserLimit"
+    `SELECT id::text AS "saleId", stock, per_user_limit AS "perUserLimit", flow
      FROM sales WHERE $1::text[] IS NULL OR id::text = ANY($1) ORDER BY created_at, id`,
     [saleIds],
   );

@@ -197,3 +197,34 @@ describe('stockAgrees', () => {
     ]);
   });
 });
+
+describe('a sale of the synchronous baseline (flow sync, never in Redis)', () => {
+  /** The healthy sale, sold by the baseline: the same rows, no Redis at all. */
+  function syncSale(): VerifySnapshot {
+    const healthy = healthySnapshot();
+    return {
+      ...healthy,
+      sales: healthy.sales.map((sale) => ({ ...sale, flow: 'sync' as const })),
+      redis: [],
+    };
+  }
+
+  it.each([noOversell, perUserLimit, stockConserved, stockAgrees])('%p passes', (rule) => {
+    expect(rule(syncSale()).violations).toEqual([]);
+  });
+
+  it('names inventory drifting from the orders', () => {
+    const snapshot = syncSale();
+    const saleStock = snapshot.saleStock.map((row) => ({ ...row, available: row.available - 1 }));
+    expect(messages(stockAgrees({ ...snapshot, saleStock }))).toEqual([
+      `sale ${SALE}: the read model keeps 1 unit and inventory has 3 left: 4 ≠ stock 5`,
+    ]);
+  });
+
+  it('names a sync sale that was loaded into Redis', () => {
+    const snapshot = { ...syncSale(), redis: healthySnapshot().redis };
+    expect(messages(stockAgrees(snapshot))).toEqual([
+      `sale ${SALE}: a sync-flow sale, yet loaded into Redis`,
+    ]);
+  });
+});

@@ -183,6 +183,10 @@ export function stockAgrees(snapshot: VerifySnapshot): RuleResult {
     const { redis, stock: row } = view;
     leftInRedis += redis?.remaining ?? 0;
     leftInInventory += row?.available ?? 0;
+    if (view.sale.flow === 'sync') {
+      violations.push(...syncStockAgrees(view));
+      continue;
+    }
     if (!redis?.loaded || redis.remaining === null) {
       violations.push({ subject, message: 'not in Redis (no meta or stock key)' });
     }
@@ -223,6 +227,44 @@ export function stockAgrees(snapshot: VerifySnapshot): RuleResult {
     `${units(leftInRedis)} left in Redis, ${leftInInventory} in inventory; kept + remaining = stock; orders held in both or neither`,
     violations,
   );
+}
+
+/**
+ * A sale of the synchronous baseline has one stock, inventory's: it is never in Redis (a key
+ * there would mean something loaded it by mistake), and the units the read model keeps plus what
+ * inventory has left make the stock.
+ */
+function syncStockAgrees(view: SaleView): Violation[] {
+  const { saleId, stock } = view.sale;
+  const subject = `sale ${saleId}`;
+  const violations: Violation[] = [];
+  if (view.redis?.loaded) {
+    violations.push({ subject, message: 'a sync-flow sale, yet loaded into Redis' });
+  }
+  if (!view.stock) {
+    violations.push({
+      subject,
+      message: 'inventory-service has no stock row (sale.published never applied)',
+    });
+    return violations;
+  }
+  if (view.stock.initialStock !== stock) {
+    violations.push({
+      subject,
+      message: `initial stock ${stock} in order-service, ${view.stock.initialStock} in inventory`,
+    });
+  }
+  const kept = sumOf(
+    view.orders.filter((o) => keepsStock(o.status)),
+    q,
+  );
+  if (kept + view.stock.available !== stock) {
+    violations.push({
+      subject,
+      message: `the read model keeps ${units(kept)} and inventory has ${view.stock.available} left: ${kept + view.stock.available} ≠ stock ${stock}`,
+    });
+  }
+  return violations;
 }
 
 function orderByOrder(redis: RedisSale, view: SaleView): Violation[] {

@@ -39,6 +39,11 @@ export interface SaleRow {
   readonly saleId: string;
   readonly stock: number;
   readonly perUserLimit: number;
+  /**
+   * `events`, or `sync` for a sale of the synchronous baseline (ADR 0012): never in Redis, its
+   * stock is inventory's alone, and the rules that compare with Redis skip it.
+   */
+  readonly flow: 'events' | 'sync';
 }
 
 /** order-service `orders`: the read model. */

@@ -105,7 +105,7 @@ export function parseChaosCommand(argv: readonly string[]): ChaosCommand {
 }
 
 /** The gateway answers, or the one line that says what to do. */
-async function shopIsUp(url: string): Promise<boolean> {
+export async function shopIsUp(url: string): Promise<boolean> {
   try {
     const response = await fetch(new URL('/health/ready', url), {
       signal: AbortSignal.timeout(3_000),

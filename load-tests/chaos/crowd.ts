@@ -20,6 +20,8 @@ export interface CrowdOptions {
   readonly rate: number;
   readonly duration: number;
   readonly users: number;
+  /** `sync`: the sale is sold by the synchronous baseline (ADR 0012; `npm run bench -- compare`). */
+  readonly flow?: 'events' | 'sync';
 }
 
 /** Whatever breaks, no buyer is told "failed" who bought, and every 429/503 says when to retry. */
@@ -45,7 +47,12 @@ export function crowd(name: string, o: CrowdOptions, thresholds: readonly Thresh
       sale: await openSale(
         api,
         adminToken,
-        { name: `chaos ${name} ${runKey}`, stock: 1_000_000, perUserLimit: 100 },
+        {
+          name: `chaos ${name} ${runKey}`,
+          stock: 1_000_000,
+          perUserLimit: 100,
+          flow: o.flow,
+        },
         log,
       ),
     }),

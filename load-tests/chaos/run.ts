@@ -25,6 +25,9 @@ export interface ChaosReport {
   readonly dir: string;
   readonly recoveries: Readonly<Record<string, Recovery>>;
   readonly marks: readonly Mark[];
+  /** The load's run (its answers, its sale) and the buyers' exposure: fault to repair, epoch ms. */
+  readonly run: RunReport;
+  readonly faultWindow: { readonly fromMs: number; readonly toMs: number };
 }
 
 /** Samples every group's position every SAMPLE_EVERY_MS until stopped. */
@@ -194,5 +197,12 @@ export async function runExperiment(
     fs.writeFileSync(path.join(report.dir, name), svg);
     log(`  ${path.relative(process.cwd(), path.join(report.dir, name))}`);
   }
-  return { ok, dir: report.dir, recoveries, marks };
+  return {
+    ok,
+    dir: report.dir,
+    recoveries,
+    marks,
+    run: report,
+    faultWindow: { fromMs: faultAt, toMs: repairedAt },
+  };
 }

@@ -94,3 +94,22 @@ describe('scenario options', () => {
     ]);
   });
 });
+
+describe('--flow, a choice', () => {
+  it('defaults to the shop’s own flow and takes sync', () => {
+    expect(parseScenarioOptions(COMMON_OPTIONS, []).flow).toBe('events');
+    expect(parseScenarioOptions(COMMON_OPTIONS, ['--flow', 'sync']).flow).toBe('sync');
+  });
+
+  it('names the values it takes when given another', () => {
+    expect(() => parseScenarioOptions(COMMON_OPTIONS, ['--flow', 'fast'])).toThrow(
+      new UsageError('--flow must be one of events, sync, not "fast"'),
+    );
+  });
+
+  it('lists its values in the usage text', () => {
+    expect(usageLines(COMMON_OPTIONS).find((l) => l.includes('--flow'))).toContain(
+      '--flow <events|sync>',
+    );
+  });
+});

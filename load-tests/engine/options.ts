@@ -12,11 +12,13 @@ import {
 } from './infra';
 
 export interface OptionSpec<T> {
-  readonly kind: 'int' | 'optionalInt' | 'seconds' | 'list' | 'flag' | 'url';
+  readonly kind: 'int' | 'optionalInt' | 'seconds' | 'list' | 'flag' | 'url' | 'choice';
   readonly default: T;
   readonly help: string;
   readonly min: number;
   readonly max: number;
+  /** The accepted values of a `choice`. */
+  readonly choices?: readonly string[];
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec<unknown>>>;
@@ -70,6 +72,13 @@ export const url = (def: string, help: string): OptionSpec<string> => ({
   max: 0,
 });
 
+/** One of a few words, e.g. `--flow sync`. */
+export const choice = <T extends string>(
+  choices: readonly T[],
+  def: T,
+  help: string,
+): OptionSpec<T> => ({ kind: 'choice', default: def, help, min: 0, max: 0, choices });
+
 /** The options every scenario has. */
 export const COMMON_OPTIONS = {
   url: url('http://127.0.0.1:3000', 'the gateway (must be on this machine)'),
@@ -84,6 +93,11 @@ export const COMMON_OPTIONS = {
   noIdleWait: flag("start each stage at once, whatever the saga's lag"),
   noCeiling: flag("skip the generator's ceiling (the figures then say nothing about it)"),
   noVerify: flag("skip the verifier's check of the run's sale (npm run verify) at the end"),
+  flow: choice(
+    ['events', 'sync'] as const,
+    'events',
+    "how the run's sale is sold: events (the shop) or sync (the synchronous baseline, ADR 0012)",
+  ),
 };
 export type CommonOptions = OptionValues<typeof COMMON_OPTIONS>;
 
@@ -109,6 +123,8 @@ function placeholder(spec: OptionSpec<unknown>): string {
       return ' <a,b,…>';
     case 'url':
       return ' <url>';
+    case 'choice':
+      return ` <${(spec.choices ?? []).join('|')}>`;
     default:
       return ' <n>';
   }
@@ -142,7 +158,15 @@ export function parseScenarioOptions<S extends OptionSpecs>(
       out[key] = parseIntOption(name, text, spec.min, spec.max);
     else if (spec.kind === 'seconds') out[key] = parseDuration(text);
     else if (spec.kind === 'list') out[key] = parseList(name, text, spec.min, spec.max);
+    else if (spec.kind === 'choice') out[key] = parseChoice(name, text, spec.choices ?? []);
     else out[key] = parseUrl(text);
   }
   return out as OptionValues<S>;
+}
+
+function parseChoice(name: string, text: string, choices: readonly string[]): string {
+  if (!choices.includes(text)) {
+    throw new UsageError(`${name} must be one of ${choices.join(', ')}, not "${text}"`);
+  }
+  return text;
 }

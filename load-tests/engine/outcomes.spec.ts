@@ -12,7 +12,8 @@ describe('classify', () => {
     [0, null, 'transport'],
     [202, null, 'accepted'],
     [200, null, 'ok'],
-    [201, null, 'ok'],
+    [201, null, 'accepted'], // a sale of the synchronous baseline: bought and shipped
+    [204, null, 'ok'],
     [409, 'SOLD_OUT', 'soldOut'],
     [409, 'LIMIT_REACHED', 'limitReached'],
     [409, 'INSUFFICIENT_STOCK', 'other4xx'],

@@ -18,8 +18,8 @@ export const OUTCOMES = [
 export type Outcome = (typeof OUTCOMES)[number];
 
 export const OUTCOME_LABELS: Record<Outcome, string> = {
-  accepted: '202 accepted',
-  ok: '2xx (not 202)',
+  accepted: '202 accepted (201 sync)',
+  ok: '2xx (not 202/201)',
   soldOut: '409 SOLD_OUT',
   limitReached: '409 LIMIT_REACHED',
   rateLimited: '429 RATE_LIMITED',
@@ -50,10 +50,18 @@ export function outcomesOf(selector: Outcome | OutcomeGroup): readonly Outcome[]
     : [selector as Outcome];
 }
 
+/**
+ * A purchase that bought: 202 (admitted; the saga follows), or 201 from a sale of the
+ * synchronous baseline (ADR 0012), which answers once the order is shipped.
+ */
+export function isAcceptedStatus(status: number): boolean {
+  return status === 202 || status === 201;
+}
+
 /** vegeta reports "no answer" (refused, reset, timed out) as status code 0. */
 export function classify(status: number, problemCode: string | null): Outcome {
   if (status === 0) return 'transport';
-  if (status === 202) return 'accepted';
+  if (isAcceptedStatus(status)) return 'accepted';
   if (status >= 200 && status < 300) return 'ok';
   if (status === 409 && problemCode === 'SOLD_OUT') return 'soldOut';
   if (status === 409 && problemCode === 'LIMIT_REACHED') return 'limitReached';

@@ -9,7 +9,7 @@
  * Out: `resultLine` writes an answer back in the same encoding, without body and headers, so
  * `vegeta report` and `vegeta plot` can read the run's answers from one file.
  */
-import { type Outcome, classify, orderIdOf, problemCodeOf } from './outcomes';
+import { type Outcome, classify, isAcceptedStatus, orderIdOf, problemCodeOf } from './outcomes';
 import { indexOfUrl } from './targets';
 
 export interface Answer {
@@ -105,7 +105,7 @@ export function parseResultLine(line: string, series: string, stage: string): Pa
       latencyNs: r.latency ?? 0,
       error: r.error ?? '',
       retryAfter: header(r.headers, 'retry-after') !== null,
-      orderId: status === 202 ? orderIdOf(body) : null,
+      orderId: isAcceptedStatus(status) ? orderIdOf(body) : null,
       idempotencyKey: header(r.headers, 'idempotency-key'),
       bytesIn: r.bytes_in ?? 0,
       bytesOut: r.bytes_out ?? 0,

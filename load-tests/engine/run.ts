@@ -652,7 +652,7 @@ async function runSearch(
 }
 
 /** HEAD of the repository, with "-dirty" when the working tree has uncommitted changes. */
-function gitCommit(): string {
+export function gitCommit(): string {
   try {
     const run = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
     const head = run('rev-parse', '--short=12', 'HEAD');

@@ -3,6 +3,7 @@
  * open sale, a purchase outside the load.
  */
 import { ApiError, ShopApi, type Sale } from './infra';
+import { isAcceptedStatus } from './outcomes';
 import type { KnownOrder } from './settle';
 
 /** The run's buyers: user `i` is `<runKey>-u<i>` with its own dev token, minted on demand. */
@@ -45,7 +46,13 @@ export class Buyers {
 export async function openSale(
   api: ShopApi,
   adminToken: string,
-  spec: { readonly name: string; readonly stock: number; readonly perUserLimit: number },
+  spec: {
+    readonly name: string;
+    readonly stock: number;
+    readonly perUserLimit: number;
+    /** `sync`: a sale of the synchronous baseline (ADR 0012). Default: the shop's own flow. */
+    readonly flow?: 'events' | 'sync';
+  },
   log: (line: string) => void,
 ): Promise<Sale> {
   const now = Date.now();
@@ -54,6 +61,7 @@ export async function openSale(
     price: 4999,
     stock: spec.stock,
     perUserLimit: spec.perUserLimit,
+    ...(spec.flow ? { flow: spec.flow } : {}),
     startsAt: new Date(now - 1000).toISOString(),
     endsAt: new Date(now + 3_600_000).toISOString(),
   };
@@ -77,7 +85,7 @@ export async function openSale(
     created = await api.sale(created.id);
   }
   log(
-    `  sale ${created.id}: stock ${created.stock.toLocaleString('en-US')}, perUserLimit ${created.perUserLimit}, ${created.status}`,
+    `  sale ${created.id}: stock ${created.stock.toLocaleString('en-US')}, perUserLimit ${created.perUserLimit}, ${created.status}${spec.flow === 'sync' ? ', synchronous baseline' : ''}`,
   );
   return created;
 }
@@ -92,7 +100,7 @@ export async function buyOnce(
 ): Promise<KnownOrder> {
   const token = buyers.token(user);
   const answer = await api.placeOrder(token, saleId, key);
-  if (answer.status !== 202)
+  if (!isAcceptedStatus(answer.status))
     throw new Error(`setup purchase: HTTP ${answer.status} ${answer.text.slice(0, 200)}`);
   const orderId = (JSON.parse(answer.text) as { orderId?: string }).orderId;
   if (!orderId) throw new Error(`setup purchase: no orderId in ${answer.text.slice(0, 200)}`);

@@ -32,7 +32,12 @@ export default defineScenario({
     sale: await openSale(
       api,
       adminToken,
-      { name: `load flash-sale ${runKey}`, stock: o.stock, perUserLimit: o.perUserLimit },
+      {
+        name: `load flash-sale ${runKey}`,
+        stock: o.stock,
+        perUserLimit: o.perUserLimit,
+        flow: o.flow,
+      },
       log,
     ),
   }),

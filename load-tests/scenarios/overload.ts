@@ -42,7 +42,12 @@ export default defineScenario({
     sale: await openSale(
       api,
       adminToken,
-      { name: `load overload ${runKey}`, stock: o.stock, perUserLimit: o.perUserLimit },
+      {
+        name: `load overload ${runKey}`,
+        stock: o.stock,
+        perUserLimit: o.perUserLimit,
+        flow: o.flow,
+      },
       log,
     ),
   }),

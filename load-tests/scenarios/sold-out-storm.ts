@@ -30,11 +30,11 @@ export default defineScenario({
   },
   initialUsers: (o) => o.users,
 
-  setup: async ({ api, adminToken, buyers, runKey, log }) => {
+  setup: async ({ api, adminToken, buyers, runKey, log }, o) => {
     const sale = await openSale(
       api,
       adminToken,
-      { name: `load sold-out-storm ${runKey}`, stock: 1, perUserLimit: 1 },
+      { name: `load sold-out-storm ${runKey}`, stock: 1, perUserLimit: 1, flow: o.flow },
       log,
     );
     const orders = await buyLastUnit(api, buyers, sale.id, runKey, log);

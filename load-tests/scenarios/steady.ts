@@ -28,7 +28,12 @@ export default defineScenario({
     sale: await openSale(
       api,
       adminToken,
-      { name: `load steady ${runKey}`, stock: o.stock, perUserLimit: o.perUserLimit },
+      {
+        name: `load steady ${runKey}`,
+        stock: o.stock,
+        perUserLimit: o.perUserLimit,
+        flow: o.flow,
+      },
       log,
     ),
   }),

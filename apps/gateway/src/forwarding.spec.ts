@@ -66,6 +66,11 @@ describe('isSoldOutAnswer', () => {
     expect(isSoldOutAnswer(answer(409, '{"status":409,"code":"SOLD_OUT"}'))).toBe(true);
   });
 
+  it('does not take it from a sale of the synchronous baseline (no stock channel, no replay record)', () => {
+    const sync = { ...answer(409, '{"code":"SOLD_OUT"}'), headers: { 'x-seckill-flow': 'sync' } };
+    expect(isSoldOutAnswer(sync)).toBe(false);
+  });
+
   it.each([
     ['another conflict', 409, '{"code":"LIMIT_REACHED"}'],
     ['fewer units left than asked (still selling)', 409, '{"code":"INSUFFICIENT_STOCK"}'],

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { ProblemCode } from '@seckill/contracts';
+import { HotPathHeader, ProblemCode, SaleFlow } from '@seckill/contracts';
 
 /** What order-service answered, read in full. */
 export interface UpstreamAnswer {
@@ -41,6 +41,7 @@ const RELAYED = [
   'cache-control',
   'etag',
   'last-modified',
+  HotPathHeader.Flow,
 ] as const;
 
 export function relayedHeaders(
@@ -65,7 +66,14 @@ export function problemCodeOf(answer: UpstreamAnswer, status: number): string | 
   }
 }
 
-/** order-service's 409 SOLD_OUT, as opposed to its other conflicts (limit reached, ...). */
+/**
+ * order-service's 409 SOLD_OUT, as opposed to its other conflicts (limit reached, ...), from a
+ * sale the gateway may remember as sold out: not one of the synchronous baseline (see
+ * HotPathHeader.Flow).
+ */
 export function isSoldOutAnswer(answer: UpstreamAnswer): boolean {
-  return problemCodeOf(answer, 409) === ProblemCode.SoldOut;
+  return (
+    problemCodeOf(answer, 409) === ProblemCode.SoldOut &&
+    answer.headers[HotPathHeader.Flow] !== SaleFlow.Sync
+  );
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   createSaleRequest,
+  syncOrderResponse,
   devTokenRequest,
   idempotencyKeyHeader,
   lastEventIdHeader,
@@ -134,6 +135,7 @@ export const openApiDocument = {
       Sale: schemaOf(saleResponse, 'output'),
       PlaceOrderRequest: schemaOf(placeOrderRequest, 'input'),
       PlaceOrderResponse: schemaOf(placeOrderResponse, 'output'),
+      SyncOrderResponse: schemaOf(syncOrderResponse, 'output'),
       Order: schemaOf(orderResponse, 'output'),
       MyOrders: schemaOf(myOrdersResponse, 'output'),
       Notification: schemaOf(notificationItem, 'output'),
@@ -216,12 +218,21 @@ export const openApiDocument = {
         ],
         requestBody: { ...jsonBody('PlaceOrderRequest'), required: false },
         responses: {
+          '201': json(
+            'A sale of the synchronous baseline (flow "sync", for measurements; ADR 0012): ' +
+              'bought and already shipped',
+            'SyncOrderResponse',
+            { ...rateLimitHeaders, ...idempotencyKeyAnswer },
+          ),
           '202': json('Accepted: follow statusUrl', 'PlaceOrderResponse', {
             ...rateLimitHeaders,
             ...idempotencyKeyAnswer,
           }),
           '400': invalid,
           '401': unauthorized,
+          '402': problemAnswer(
+            'PAYMENT_DECLINED: a sync-flow sale only (the event-driven flow reports it on the order)',
+          ),
           '403': problemAnswer('SALE_NOT_OPEN: before or after the sale window'),
           '404': problemAnswer('SALE_NOT_FOUND'),
           '409': problemAnswer(

@@ -9,6 +9,7 @@ import { OrderCreatedIntegrationEventHandler } from './reservations/order-create
 import { PaymentFailedIntegrationEventHandler } from './reservations/payment-failed.handler';
 import { ReservationsModule } from './reservations/reservations.module';
 import { SalePublishedIntegrationEventHandler } from './sales/sale-published.handler';
+import { SyncModule } from './sync/sync.module';
 
 @Module({})
 export class InventoryServiceModule {
@@ -26,6 +27,8 @@ export class InventoryServiceModule {
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
         ReservationsModule,
+        // The synchronous baseline's internal HTTP routes (ADR 0012): no consumer, no outbox.
+        SyncModule,
         KafkaModule.forConsumer({
           groupId: ConsumerGroup.Inventory,
           maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,

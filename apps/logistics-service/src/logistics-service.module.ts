@@ -7,6 +7,7 @@ import { LogisticsDatabase } from './database';
 import { PaymentRefundedIntegrationEventHandler } from './shipments/payment-refunded.handler';
 import { PaymentSucceededIntegrationEventHandler } from './shipments/payment-succeeded.handler';
 import { ShipmentsModule } from './shipments/shipments.module';
+import { SyncModule } from './sync/sync.module';
 
 @Module({})
 export class LogisticsServiceModule {
@@ -24,6 +25,8 @@ export class LogisticsServiceModule {
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
         ShipmentsModule,
+        // The synchronous baseline's internal HTTP route (ADR 0012): no consumer, no outbox.
+        SyncModule,
         KafkaModule.forConsumer({
           groupId: ConsumerGroup.Logistics,
           maxEventsPerSecond: config.CONSUMER_MAX_EVENTS_PER_SECOND,

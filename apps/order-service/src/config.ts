@@ -5,6 +5,8 @@ import {
   kafkaConfig,
   redisConfig,
   serviceBaseConfig,
+  count,
+  httpUpstreamConfig,
   milliseconds,
 } from '@seckill/config';
 
@@ -50,7 +52,22 @@ export const configSchema = z.object({
    * long to be paid (ADR 0008). 1 minute.
    */
   ORDER_DEADLINE_HOLD_MS: milliseconds(10, 60_000),
+  /**
+   * The synchronous baseline's callees (sales created with `flow: "sync"`, ADR 0012). Defaulted
+   * and not part of readiness: the event-driven shop never calls them.
+   */
+  INVENTORY_SERVICE_URL: upstream('INVENTORY_SERVICE_URL', 'http://127.0.0.1:3002'),
+  PAYMENT_SERVICE_URL: upstream('PAYMENT_SERVICE_URL', 'http://127.0.0.1:3003'),
+  LOGISTICS_SERVICE_URL: upstream('LOGISTICS_SERVICE_URL', 'http://127.0.0.1:3004'),
+  /** The whole budget of one baseline call (the payment provider's retries fit inside it). */
+  SYNC_CALL_TIMEOUT_MS: milliseconds(50, 5000),
+  /** Keep-alive sockets per callee of the baseline. */
+  SYNC_CALL_CONNECTIONS: count('connections', 1, 64, 1024),
 });
+
+function upstream(name: string, fallback: string) {
+  return httpUpstreamConfig(name)[name].default(fallback);
+}
 
 export type OrderServiceConfig = z.infer<typeof configSchema>;
 

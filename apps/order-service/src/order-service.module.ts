@@ -24,6 +24,9 @@ import { OutboxRelays } from './outbox/outbox-relays';
 import { SaleStockLoader } from './sales/sale-stock.loader';
 import { SalesController } from './sales/sales.controller';
 import { SalesService } from './sales/sales.service';
+import { SyncCalls } from './sync/sync-calls';
+import { SyncOrderFlow } from './sync/sync-order-flow';
+import { SyncSales } from './sync/sync-sales';
 
 /** What tests swap: the topics the events go to, and the sockets to the broker (an outage). */
 export interface OrderServiceOverrides {
@@ -144,6 +147,25 @@ export class OrderServiceModule {
             }),
         },
         AdmissionService,
+        SyncSales,
+        SyncOrderFlow,
+        {
+          provide: SyncCalls,
+          inject: [MetricsRegistry],
+          useFactory: (metrics: MetricsRegistry) =>
+            new SyncCalls(
+              {
+                urls: {
+                  'inventory-service': config.INVENTORY_SERVICE_URL,
+                  'payment-service': config.PAYMENT_SERVICE_URL,
+                  'logistics-service': config.LOGISTICS_SERVICE_URL,
+                },
+                timeoutMs: config.SYNC_CALL_TIMEOUT_MS,
+                connections: config.SYNC_CALL_CONNECTIONS,
+              },
+              metrics,
+            ),
+        },
         OutboxRelays,
         SalesService,
         SaleStockLoader,

@@ -7,6 +7,7 @@ import { PaymentDatabase } from './database';
 import { InventoryReservedIntegrationEventHandler } from './payments/inventory-reserved.handler';
 import { OrderCancelledIntegrationEventHandler } from './payments/order-cancelled.handler';
 import { PaymentProviderModule } from './payments/payment-provider.module';
+import { SyncModule } from './sync/sync.module';
 
 @Module({})
 export class PaymentServiceModule {
@@ -24,6 +25,8 @@ export class PaymentServiceModule {
         }),
         KafkaModule.forRoot({ clientId: SERVICE, brokers: config.KAFKA_BROKERS }),
         PaymentProviderModule.register(config),
+        // The synchronous baseline's internal HTTP routes (ADR 0012): no consumer, no outbox.
+        SyncModule,
         // A capture worker (PAYMENT_CONSUMER_ENABLED=false) only runs the capturer and the relay.
         ...(config.PAYMENT_CONSUMER_ENABLED
           ? [

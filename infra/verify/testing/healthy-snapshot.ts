@@ -72,7 +72,7 @@ export function healthySnapshot(): VerifySnapshot {
     buyers: { [user(ORDER.shipped)]: 1 },
   };
   return {
-    sales: [{ saleId: SALE, stock: 5, perUserLimit: 1 }],
+    sales: [{ saleId: SALE, stock: 5, perUserLimit: 1, flow: 'events' }],
     redis: [redis],
     orders: [
       order(ORDER.shipped, 'SHIPPED'),

@@ -162,6 +162,8 @@ export class DeadlineSweeper implements OnApplicationBootstrap, BeforeApplicatio
                deadline_held_until, offered_late_at
         FROM orders
         WHERE status IN ('PENDING', 'RESERVED')
+          -- A sync-flow order (ADR 0012) is settled by its own chain, never by an event.
+          AND sale_id NOT IN (SELECT id::text FROM sales WHERE flow = 'sync')
           AND created_at < now() - make_interval(secs => ${deadlineMs / 1000}::double precision)
           AND (deadline_held_until IS NULL OR deadline_held_until <= now())
         ORDER BY created_at

@@ -12,6 +12,7 @@ import {
   placeOrderRequest,
   type PlaceOrderRequest,
   ProblemCode,
+  SaleFlow,
 } from '@seckill/contracts';
 import {
   Authenticated,
@@ -22,6 +23,8 @@ import {
 } from '@seckill/service-kit';
 import { isResourceId } from '../http/validation';
 import { AdmissionService } from './admission.service';
+import { SyncOrderFlow } from '../sync/sync-order-flow';
+import { SyncSales } from '../sync/sync-sales';
 import { OrderQueries } from './order-queries';
 
 const idempotencyKey = Zod.named('idempotency-key', idempotencyKeyHeader.optional());
@@ -32,11 +35,14 @@ export class OrdersController {
   constructor(
     private readonly admission: AdmissionService,
     private readonly orders: OrderQueries,
+    private readonly syncSales: SyncSales,
+    private readonly syncFlow: SyncOrderFlow,
   ) {}
 
   /**
    * 202 with the order id once the order is admitted (and, normally, on Kafka); a replayed
-   * Idempotency-Key gets the first answer again. 404 SALE_NOT_FOUND, 403 SALE_NOT_OPEN,
+   * Idempotency-Key gets the first answer again. A sale of the synchronous baseline answers 201
+   * once the order is shipped (or a refusal; see SyncOrderFlow). 404 SALE_NOT_FOUND, 403 SALE_NOT_OPEN,
    * 409 SOLD_OUT or LIMIT_REACHED otherwise; 503 DEADLINE_EXCEEDED (nothing admitted) when the
    * gateway's deadline (`x-seckill-deadline`) passed before admission could run. Refusals are
    * sent as they are, without an exception: under a crowd they are most answers.
@@ -58,14 +64,27 @@ export class OrdersController {
       const detail = `Sale ${saleId} does not exist.`;
       return sendProblem(request, reply, 404, ProblemCode.SaleNotFound, detail);
     }
-    const placement = await this.admission.place({
+    const order = {
       saleId,
       userId: principal.userId,
       quantity: body.quantity,
       idempotencyKey: key ?? null,
       deadline: answerBy ?? null,
-    });
+    };
+    const placement = await this.admission.place(order);
     if ('accepted' in placement) return reply.status(202).send(placement.accepted);
+    if (placement.refused.code === ProblemCode.SaleNotFound) {
+      // Not in Redis: it may be a sale of the synchronous baseline (ADR 0012), asked only now so
+      // that the event-driven path pays nothing for it.
+      const syncSale = await this.syncSales.find(saleId);
+      if (syncSale) {
+        const synced = await this.syncFlow.place(syncSale, order);
+        void reply.header(HotPathHeader.Flow, SaleFlow.Sync);
+        if ('shipped' in synced) return reply.status(201).send(synced.shipped);
+        const { status, code, detail, headers } = synced.refused;
+        return sendProblem(request, reply, status, code, detail, headers);
+      }
+    }
     const { status, code, detail, headers } = placement.refused;
     return sendProblem(request, reply, status, code, detail, headers);
   }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { SaleFlow } from '@seckill/contracts';
 import { ServiceLogger } from '@seckill/observability';
 import { loadSaleStock, RedisConnection } from '@seckill/redis';
 import { OrderDatabase } from '../database';
@@ -38,7 +39,10 @@ export class SaleStockLoader implements OnApplicationBootstrap, BeforeApplicatio
 
   /** Resolves with how many sales were loaded now (the others were in Redis already). */
   async loadLiveSales(): Promise<number> {
-    const live = await this.db.sale.findMany({ where: { endsAt: { gt: new Date() } } });
+    // Sync sales (the baseline, ADR 0012) are never in Redis.
+    const live = await this.db.sale.findMany({
+      where: { endsAt: { gt: new Date() }, flow: SaleFlow.Events },
+    });
     let loaded = 0;
     for (const sale of live) {
       if (await loadSaleStock(this.redis.client, stockSnapshot(sale))) loaded += 1;

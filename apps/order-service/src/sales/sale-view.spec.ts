@@ -12,6 +12,7 @@ const sale: Sale = {
   createdAt: new Date('2026-11-25T11:00:00.000Z'),
   createdBy: 'admin-1',
   idempotencyKey: null,
+  flow: 'events',
 };
 const at = (iso: string) => Date.parse(iso);
 
@@ -39,7 +40,12 @@ describe('toSaleResponse', () => {
       startsAt: '2026-11-25T12:00:00.000Z',
       endsAt: '2026-11-25T13:00:00.000Z',
       perUserLimit: 2,
+      flow: 'events',
       status: 'OPEN',
     });
+  });
+
+  it('names a sale of the synchronous baseline as such', () => {
+    expect(toSaleResponse({ ...sale, flow: 'sync' }, 4, Date.now()).flow).toBe('sync');
   });
 });

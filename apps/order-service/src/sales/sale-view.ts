@@ -1,4 +1,4 @@
-import type { SaleResponse } from '@seckill/contracts';
+import { SaleFlow, type SaleResponse } from '@seckill/contracts';
 import type { Sale } from '../generated/prisma/client';
 
 export type SaleStatus = SaleResponse['status'];
@@ -29,6 +29,7 @@ export function toSaleResponse(sale: Sale, remainingStock: number, nowMs: number
     startsAt: sale.startsAt.toISOString(),
     endsAt: sale.endsAt.toISOString(),
     perUserLimit: sale.perUserLimit,
+    flow: sale.flow === SaleFlow.Sync ? SaleFlow.Sync : SaleFlow.Events,
     status: saleStatus(sale, remainingStock, nowMs),
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   createEvent,
+  SaleFlow,
   type CreateSaleRequest,
   ProblemCode,
   type SaleResponse,
@@ -55,6 +56,7 @@ export class SalesService {
       createdAt: new Date(),
       createdBy: command.adminId,
       idempotencyKey: command.idempotencyKey,
+      flow: request.flow,
     };
     const event = createEvent(this.events.salePublished, {
       saleId: sale.id,
@@ -80,8 +82,21 @@ export class SalesService {
       throw error;
     }
     this.relays.sales.wake();
-    await loadSaleStock(this.redis.client, stockSnapshot(sale));
+    // A sync sale is never in Redis: its stock lives in inventory-service's PostgreSQL only.
+    if (sale.flow === SaleFlow.Events) await loadSaleStock(this.redis.client, stockSnapshot(sale));
     return toSaleResponse(sale, sale.stock, Date.now());
+  }
+
+  /**
+   * What a sync sale has left, from order-service's own orders (inventory's stock row is
+   * another service's): the stock minus the units of orders not FAILED or CANCELLED.
+   */
+  private async syncRemaining(sale: Sale): Promise<number> {
+    const kept = await this.db.order.aggregate({
+      where: { saleId: sale.id, status: { notIn: ['FAILED', 'CANCELLED'] } },
+      _sum: { quantity: true },
+    });
+    return sale.stock - (kept._sum.quantity ?? 0);
   }
 
   private findByKey(adminId: string, idempotencyKey: string): Promise<Sale | null> {
@@ -107,6 +122,8 @@ export class SalesService {
   async find(saleId: string): Promise<SaleResponse | null> {
     const sale = await this.db.sale.findUnique({ where: { id: saleId } });
     if (!sale) return null;
+    if (sale.flow === SaleFlow.Sync)
+      return toSaleResponse(sale, await this.syncRemaining(sale), Date.now());
     const remaining = await this.redis.client.get(saleKeys(saleId).stock);
     // Not in Redis (not loaded yet, or the sale ended long ago and Redis was reset).
     return toSaleResponse(sale, remaining === null ? sale.stock : Number(remaining), Date.now());
@@ -119,6 +136,7 @@ function sameSale(sale: Sale, request: CreateSaleRequest): boolean {
     sale.priceCents === request.price &&
     sale.stock === request.stock &&
     sale.perUserLimit === request.perUserLimit &&
+    sale.flow === request.flow &&
     sale.startsAt.getTime() === Date.parse(request.startsAt) &&
     sale.endsAt.getTime() === Date.parse(request.endsAt)
   );

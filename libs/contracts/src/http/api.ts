@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { saleFlow } from './sync-flow';
 
 /**
  * The public HTTP contract, validated the same way at the gateway (the edge) and in
@@ -25,6 +26,8 @@ export const createSaleRequest = z
     startsAt: isoTime,
     endsAt: isoTime,
     perUserLimit: z.number().int().min(1).max(100).default(1),
+    /** `sync`: the synchronous baseline (ADR 0012), for measuring the design side by side. */
+    flow: saleFlow.default('events'),
   })
   .refine((sale) => Date.parse(sale.endsAt) > Date.parse(sale.startsAt), {
     message: 'must be after startsAt',
@@ -41,6 +44,7 @@ export const saleResponse = z.object({
   startsAt: isoTime,
   endsAt: isoTime,
   perUserLimit: z.number().int(),
+  flow: saleFlow,
   status: z.enum(['SCHEDULED', 'OPEN', 'SOLD_OUT', 'ENDED']),
 });
 export type SaleResponse = z.infer<typeof saleResponse>;
@@ -154,6 +158,8 @@ export const ProblemCode = {
   /** Some stock is left, fewer units than asked for: the sale is NOT sold out. */
   InsufficientStock: 'INSUFFICIENT_STOCK',
   LimitReached: 'LIMIT_REACHED',
+  /** The payment provider declined the charge (the synchronous baseline answers it at once). */
+  PaymentDeclined: 'PAYMENT_DECLINED',
   /** An Idempotency-Key sent again with a different request than the first time. */
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   SaleNotOpen: 'SALE_NOT_OPEN',
@@ -190,6 +196,12 @@ export const ProblemCode = {
 export const HotPathHeader = {
   IdempotencyKey: 'idempotency-key',
   Deadline: 'x-seckill-deadline',
+  /**
+   * On every purchase answer of a sale of the synchronous baseline: `sync` (ADR 0012). The
+   * gateway does not remember such a sale as sold out: no stock channel would tell it units came
+   * back, and no Redis record would let a buyer's replay through.
+   */
+  Flow: 'x-seckill-flow',
 } as const;
 
 /** The deadline header's value: epoch milliseconds. */

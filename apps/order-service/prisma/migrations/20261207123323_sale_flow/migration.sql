@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "sales" ADD COLUMN     "flow" TEXT NOT NULL DEFAULT 'events';
