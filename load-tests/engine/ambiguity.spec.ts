@@ -1,5 +1,6 @@
 import {
   classifyListed,
+  listedOrderBought,
   classifyReplay,
   replayPlan,
   sample,
@@ -155,5 +156,31 @@ describe('classifyListed', () => {
     expect(classifyListed('soldOut', true)).toBe('ambiguous');
     expect(classifyListed('outcomeUnknown', true)).toBe('uncertainSettled');
     expect(classifyListed('transport', false)).toBe('refused');
+  });
+});
+
+describe('listedOrderBought', () => {
+  const replaySentAtMs = Date.parse('2026-12-07T12:00:10.000Z');
+  const before = '2026-12-07T12:00:01.000Z';
+
+  it('an order older than the replay that kept its units: the original had bought', () => {
+    expect(listedOrderBought({ status: 'SHIPPED', acceptedAt: before }, replaySentAtMs)).toBe(true);
+    expect(listedOrderBought({ status: 'PENDING', acceptedAt: before }, replaySentAtMs)).toBe(true);
+  });
+
+  it('an order the replay itself created is not the original’s', () => {
+    const after = '2026-12-07T12:00:10.500Z';
+    expect(listedOrderBought({ status: 'SHIPPED', acceptedAt: after }, replaySentAtMs)).toBe(false);
+  });
+
+  it('a FAILED or CANCELLED order kept nothing (a sync sale records a refusal as FAILED)', () => {
+    expect(listedOrderBought({ status: 'FAILED', acceptedAt: before }, replaySentAtMs)).toBe(false);
+    expect(listedOrderBought({ status: 'CANCELLED', acceptedAt: before }, replaySentAtMs)).toBe(
+      false,
+    );
+  });
+
+  it('an order of unknown age counts against the shop', () => {
+    expect(listedOrderBought({ status: 'SHIPPED' }, replaySentAtMs)).toBe(true);
   });
 });

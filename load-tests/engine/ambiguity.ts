@@ -111,6 +111,27 @@ export function classifyListed(original: Outcome, listedWithKey: boolean): Repla
   return original === 'outcomeUnknown' ? 'uncertainSettled' : 'ambiguous';
 }
 
+/** What the buyer's order list says of one order (`GET /api/users/me/orders`). */
+export interface ListedOrder {
+  readonly orderId?: unknown;
+  readonly idempotencyKey?: unknown;
+  readonly status?: unknown;
+  readonly acceptedAt?: unknown;
+}
+
+/**
+ * Whether a listed order carrying the request's key shows that the original request had bought:
+ * it existed before the replay was sent (not the replay's own, 1 ms of slack), and it keeps
+ * its units. A FAILED or CANCELLED order kept nothing: the buyer told "failed" got what they
+ * were told (a sale of the synchronous baseline records even a refused purchase as a FAILED
+ * order). An order of unknown age or status counts against the shop.
+ */
+export function listedOrderBought(order: ListedOrder, replaySentAtMs: number): boolean {
+  if (order.status === 'FAILED' || order.status === 'CANCELLED') return false;
+  const acceptedAtMs = typeof order.acceptedAt === 'string' ? Date.parse(order.acceptedAt) : NaN;
+  return Number.isNaN(acceptedAtMs) || acceptedAtMs < replaySentAtMs - 1;
+}
+
 export interface ReplayRecord {
   readonly original: Answer;
   readonly replay: ReplayAnswer;

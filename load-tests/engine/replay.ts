@@ -6,7 +6,14 @@
  * in a later round (up to 3 times), after its Retry-After.
  */
 import { mapLimit } from './infra';
-import { type ReplayAnswer, type ReplayClass, classifyListed, classifyReplay } from './ambiguity';
+import {
+  type ListedOrder,
+  type ReplayAnswer,
+  type ReplayClass,
+  classifyListed,
+  classifyReplay,
+  listedOrderBought,
+} from './ambiguity';
 import { classify, orderIdOf, problemCodeOf } from './outcomes';
 import type { Answer } from './results';
 import { PURCHASE_BODY, purchasePath } from './targets';
@@ -135,11 +142,6 @@ export async function replayAll(
   return done;
 }
 
-interface ListedOrder {
-  readonly orderId?: unknown;
-  readonly idempotencyKey?: unknown;
-}
-
 /** The buyer's orders of the sale, or null when the shop has no such list (yet). */
 async function listOrders(
   base: string,
@@ -187,7 +189,9 @@ export async function settleByOrderList(
     if (d.cls !== 'refusedSoldOut' && d.cls !== 'inconclusive') return d;
     const listed = byUser.get(d.item.user);
     if (!listed) return d;
-    const match = listed.find((o) => o.idempotencyKey === d.item.key);
+    const match = listed.find(
+      (o) => o.idempotencyKey === d.item.key && listedOrderBought(o, d.replay.sentAtMs),
+    );
     return {
       ...d,
       cls: classifyListed(d.item.original.outcome, match !== undefined),
