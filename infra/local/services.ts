@@ -85,6 +85,18 @@ export function databaseUrl(endpoints: InfraEndpoints, database: string): string
  */
 export const LOCAL_JWT_SECRET = 'seckill-local-development-secret-not-for-production';
 
+/**
+ * Settings `serviceEnv` gives a demo value that the operator's own environment overrides:
+ * `PAYMENT_LATENCY_MS=1000 npm run shop` runs a slow provider, and `npm run chaos --
+ * slow-payment` restarts payment-service that way. Everything else of `serviceEnv` (ports,
+ * URLs, secrets) wins over a stray variable in the operator's shell.
+ */
+export const OPERATOR_SETTINGS: readonly string[] = [
+  'PAYMENT_LATENCY_MS',
+  'PAYMENT_FAILURE_RATE',
+  'PAYMENT_TIMEOUT_RATE',
+];
+
 /** The environment a service gets when the local runner (or an end-to-end test) starts it. */
 export function serviceEnv(svc: ServiceSpec, endpoints: InfraEndpoints): Record<string, string> {
   const env: Record<string, string> = {
@@ -114,7 +126,8 @@ export function serviceEnv(svc: ServiceSpec, endpoints: InfraEndpoints): Record<
   if (svc.name === 'order-service' || svc.name === 'notification-service') {
     env.JWT_SECRET = LOCAL_JWT_SECRET;
   }
-  // The simulated payment provider's knobs, spelled out so a local shop shows what it simulates.
+  // The simulated payment provider's knobs, spelled out so a local shop shows what it simulates;
+  // the operator's environment overrides them (OPERATOR_SETTINGS).
   if (svc.name === 'payment-service') {
     env.PAYMENT_LATENCY_MS = '50';
     env.PAYMENT_FAILURE_RATE = '0.05';

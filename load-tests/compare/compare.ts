@@ -99,6 +99,8 @@ export async function runCompare(
   stopping: AbortSignal,
 ): Promise<CompareReport> {
   const startedAt = new Date();
+  // The code measured, taken before anything (a docs edit during the run is not the code's).
+  const commit = gitCommit();
   const phases: PhaseResult[] = [];
   const banner = (line: string) => {
     log('');
@@ -217,7 +219,7 @@ export async function runCompare(
     `compare-${startedAt.toISOString().replace(/[-:]/g, '').slice(0, 15)}.json`,
   );
   const report: CompareReport = {
-    commit: gitCommit(),
+    commit,
     startedAt: startedAt.toISOString(),
     invocation,
     phases,

@@ -1,6 +1,14 @@
 import { EXIT_BAD_CONFIG, childEnv, describeExit } from './runner';
 
 describe('childEnv', () => {
+  it("lets the operator's environment override the simulated provider's demo values", () => {
+    const env = childEnv(
+      { PAYMENT_LATENCY_MS: '1000', PORT: '9999' },
+      { PAYMENT_LATENCY_MS: '50', PAYMENT_FAILURE_RATE: '0.05', PORT: '3003' },
+    );
+    expect(env).toEqual({ PAYMENT_LATENCY_MS: '1000', PAYMENT_FAILURE_RATE: '0.05', PORT: '3003' });
+  });
+
   it('drops npm_* noise, keeps the rest, and lets the service env win', () => {
     const env = childEnv(
       {

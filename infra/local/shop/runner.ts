@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { type BrokerCount, type InfraLayout } from '../infra-paths';
 import { type Log, formatElapsed, sleep } from '../progress';
 import { isAlive, lowerPriority, removePidFile, writePidFile } from '../process';
-import { type InfraEndpoints, type ServiceSpec, serviceEnv } from '../services';
+import { type InfraEndpoints, OPERATOR_SETTINGS, type ServiceSpec, serviceEnv } from '../services';
 import { readiness } from './health';
 import { renderLogLine } from './log-format';
 import {
@@ -48,7 +48,9 @@ export function childEnv(base: NodeJS.ProcessEnv, own: Record<string, string>): 
   for (const [k, v] of Object.entries(base)) {
     if (v !== undefined && !k.startsWith('npm_')) env[k] = v;
   }
-  return { ...env, ...own };
+  const operators: NodeJS.ProcessEnv = {};
+  for (const k of OPERATOR_SETTINGS) if (base[k] !== undefined) operators[k] = base[k];
+  return { ...env, ...own, ...operators };
 }
 
 export function relativeToRoot(layout: Pick<InfraLayout, 'root'>, file: string): string {
