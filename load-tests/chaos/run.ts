@@ -1,24 +1,21 @@
 /**
  * One chaos run: the experiment's load through the load engine (vegeta, business checks,
- * thresholds), its fault injected once the load has started, every consumer group's position
- * sampled from Kafka all along, then the recovery of each group the fault reached, what buyers
- * heard during the fault, and `chaos.json` next to the load's own files in
- * `.cache/load/<run-id>/`.
+ * thresholds, and the shop's state sampled every 500 ms with its charts), its fault injected once
+ * the load has started and marked on those charts, then the recovery of each consumer group the
+ * fault reached (from the engine's samples of their positions), what buyers heard during the
+ * fault, and `chaos.json` next to the load's own files in `.cache/load/<run-id>/`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Admin } from 'kafkajs';
-import { SHOP_CONSUMER_GROUPS, formatTable, localKafkaAdmin, positions } from '../engine/infra';
+import { SHOP_CONSUMER_GROUPS, formatTable } from '../engine/infra';
 import type { CommonOptions, OptionValues } from '../engine/options';
 import { OUTCOME_LABELS } from '../engine/outcomes';
 import { type RunReport, runScenario } from '../engine/run';
-import { answersChart, lagChart } from './charts';
+import { positionsByGroup } from '../engine/timeseries';
 import type { Experiment, FaultContext, Mark } from './experiment';
-import { type LagSample, type Recovery, answersBetween, recoveryOf } from './recovery';
+import { type Recovery, answersBetween, recoveryOf } from './recovery';
 
 type Log = (line: string) => void;
-
-const SAMPLE_EVERY_MS = 500;
 
 export interface ChaosReport {
   readonly ok: boolean;
@@ -28,35 +25,6 @@ export interface ChaosReport {
   /** The load's run (its answers, its sale) and the buyers' exposure: fault to repair, epoch ms. */
   readonly run: RunReport;
   readonly faultWindow: { readonly fromMs: number; readonly toMs: number };
-}
-
-/** Samples every group's position every SAMPLE_EVERY_MS until stopped. */
-function lagSampler(
-  admin: Admin,
-  groups: readonly string[],
-): { stop: () => Promise<Map<string, LagSample[]>> } {
-  const samples = new Map<string, LagSample[]>(groups.map((g) => [g, []]));
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = Date.now();
-      try {
-        const now = await positions(admin, groups);
-        for (const g of groups) samples.get(g)?.push({ atMs: started, ...now[g] });
-      } catch {
-        // A sample lost to a broker that is down (kill-broker) is a gap in the series.
-      }
-      const wait = Math.max(0, SAMPLE_EVERY_MS - (Date.now() - started));
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return samples;
-    },
-  };
 }
 
 const seconds = (ms: number | null): string =>
@@ -70,10 +38,6 @@ export async function runExperiment(
   stopping: AbortSignal,
 ): Promise<ChaosReport> {
   const groups = [...SHOP_CONSUMER_GROUPS];
-  const admin = localKafkaAdmin(`chaos-${experiment.name}`);
-  await admin.connect();
-  const sampler = lagSampler(admin, groups);
-
   const marks: Mark[] = [];
   let loadStartedAt: number | null = null;
   let fault: Promise<void> | null = null;
@@ -98,7 +62,6 @@ export async function runExperiment(
     log,
   };
 
-  let samples = new Map<string, LagSample[]>();
   let report: RunReport;
   try {
     report = await runScenario(experiment.scenario(target, o), o, log, {
@@ -109,6 +72,12 @@ export async function runExperiment(
           faultDone = true;
         });
       },
+      // The charts carry the whole timeline, the repair's last step included. A fault that
+      // failed is reported below (await fault), not here, so the load's files are written.
+      chartMarks: async () => {
+        await fault?.catch(() => undefined);
+        return marks;
+      },
     });
     await fault;
   } finally {
@@ -116,9 +85,9 @@ export async function runExperiment(
       log(`  chaos: the run stopped half-way; repairing the fault`);
       await experiment.repair(target);
     }
-    samples = await sampler.stop();
-    await admin.disconnect();
   }
+  // The engine's samples, taken from the load's start until its verifier was done.
+  const samples = positionsByGroup(report.timeseries?.positions ?? [], groups);
 
   const faultAt = marks[0]?.atMs ?? Date.now();
   const recoveries = Object.fromEntries(
@@ -187,16 +156,10 @@ export async function runExperiment(
       2,
     )}\n`,
   );
-  log(`  ${path.relative(process.cwd(), file)}: the timeline, every lag sample, the figures`);
-  const title = `chaos ${experiment.name}${target ? ` ${target}` : ''}`;
-  const charts = {
-    'lag.svg': lagChart(samples, marks, t0, `${title}: consumer lag`),
-    'answers.svg': answersChart(report.shopAnswers, marks, t0, `${title}: buyers' answers`),
-  };
-  for (const [name, svg] of Object.entries(charts)) {
-    fs.writeFileSync(path.join(report.dir, name), svg);
-    log(`  ${path.relative(process.cwd(), path.join(report.dir, name))}`);
-  }
+  log(
+    `  ${path.relative(process.cwd(), file)}: the timeline, every lag sample, the figures ` +
+      "(the load's charts above carry the timeline's marks)",
+  );
   return {
     ok,
     dir: report.dir,

@@ -4,16 +4,10 @@ import { USAGE, parseCompareCommand } from './cli';
 describe('npm run bench -- compare', () => {
   it('runs both designs with the defaults', () => {
     const command = parseCompareCommand([]);
-    expect(command.kind).toBe('run');
-    if (command.kind === 'run') {
-      expect(command.options).toMatchObject({
-        stock: 100,
-        buyersPerUnit: 20,
-        skipDownstream: false,
-      });
-      // Both designs run: the load engine's --flow is not an option of the comparison.
-      expect(command.options).not.toHaveProperty('flow');
-    }
+    const options = command.kind === 'run' ? command.options : null;
+    expect(options).toMatchObject({ stock: 100, buyersPerUnit: 20, skipDownstream: false });
+    // Both designs run: the load engine's --flow is not an option of the comparison.
+    expect(options).not.toHaveProperty('flow');
   });
 
   it('says what is wrong with a bad option, in one line', () => {

@@ -9,6 +9,9 @@
  *  5. the generator's ceiling: the same stages against a bare node:http server;
  *  6. figures (vegeta report), thresholds, the summary, `summary.json`, `results.json` and
  *     `plot.html` in `.cache/load/<run-id>/`.
+ *
+ * From the first stage against the shop until the verifier is done, the shop's state is sampled
+ * every 500 ms (timeseries.ts): `timeseries.json` and its charts (charts.ts) join the files.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -38,6 +41,7 @@ import {
   summarizeReplays,
 } from './ambiguity';
 import { type AttackResult, attack } from './attack';
+import { type ChartMark, type RunChart, runCharts } from './charts';
 import { type Check, type CheckInput } from './checks';
 import { generatorVerdict } from './ceiling';
 import { GENERATOR_LABEL, type StageCpu, answeredCount, stageCpu } from './cpu';
@@ -70,6 +74,13 @@ import {
 import * as summary from './summary';
 import { idempotencyKey, purchaseTarget, targetLine } from './targets';
 import { type ThresholdResult, evaluateThresholds } from './thresholds';
+import {
+  type Sampler,
+  type TimeSeries,
+  SAMPLE_EVERY_MS,
+  shopProbes,
+  startSampler,
+} from './timeseries';
 import { type TrendRow, shipTrend } from './trend';
 import { vegetaPlot, vegetaReporter } from './vegeta-cli';
 
@@ -105,12 +116,19 @@ export interface RunReport {
   readonly sale: Sale;
   /** Every answer the shop gave during the stages (not the replays, not the ceiling). */
   readonly shopAnswers: readonly Answer[];
+  /** The shop's state from the first stage against it until the verifier was done. */
+  readonly timeseries: TimeSeries | null;
 }
 
 /** What a caller may hook into a run (a chaos experiment injects its fault from here). */
 export interface RunHooks {
   /** A stage against the shop starts sending, now. */
   readonly onShopStageStart?: (stage: string) => void;
+  /**
+   * Moments to mark on the run's charts (a chaos fault and its repair), asked for when they are
+   * drawn, after the verifier; it may wait until the last of them is known.
+   */
+  readonly chartMarks?: () => Promise<readonly ChartMark[]>;
 }
 
 /** An attack, and the CPU the machine spent over it (per process group). */
@@ -164,6 +182,27 @@ export async function runScenario(
   log: Log,
   hooks: RunHooks = {},
 ): Promise<RunReport> {
+  const sampling: Sampling = { sampler: null };
+  try {
+    return await runSampled(scenario, o, log, hooks, sampling);
+  } finally {
+    // Also when the run fails half-way: the sampler holds connections to Kafka, Redis, Postgres.
+    await sampling.sampler?.stop();
+  }
+}
+
+/** The run's sampler, started by its first stage against the shop; stopping it twice is fine. */
+interface Sampling {
+  sampler: Sampler | null;
+}
+
+async function runSampled(
+  scenario: Scenario,
+  o: OptionValues<Scenario['options']> & CommonOptions,
+  log: Log,
+  hooks: RunHooks,
+  sampling: Sampling,
+): Promise<RunReport> {
   const root = repoRoot();
   const startedAt = new Date();
   const runId = `${scenario.name}-${runStamp(startedAt)}`;
@@ -195,6 +234,8 @@ export async function runScenario(
   const ran: Ran[] = [];
   const found: Record<string, number> = {};
   let fastify: Child | null = null;
+  // When the first stage against the shop started sending: 0 s on the charts.
+  let loadStartedAtMs: number | null = null;
 
   // The saga's backlog from an earlier stage (or run) would compete with the stage about to be
   // measured: each stage against the shop starts once every consumer group's lag is 0.
@@ -210,6 +251,8 @@ export async function runScenario(
   ): Promise<MeasuredAttack> => {
     if (kafka && series === 'shop') await waitSagaIdle(kafka, o.idleTimeout, log);
     await buyers.ensure(users);
+    if (series === 'shop' && record)
+      sampling.sampler ??= startSampler(shopProbes(sale.id, `load-sampler-${runId}`));
     let next = 0;
     // Around the timetable only: minting buyers and writing target files are not the stage's.
     const meter = cpuMeter();
@@ -241,7 +284,10 @@ export async function runScenario(
       progress: record,
       onStart: () => {
         meter.start();
-        if (series === 'shop' && record) hooks.onShopStageStart?.(stageName);
+        if (series === 'shop' && record) {
+          loadStartedAtMs ??= Date.now();
+          hooks.onShopStageStart?.(stageName);
+        }
       },
     });
     const result = { ...attacked, cpu: meter.stop(answeredCount(attacked.answers)) };
@@ -420,6 +466,7 @@ export async function runScenario(
             .join(', ')}`,
     });
   }
+  const timeseries = (await sampling.sampler?.stop()) ?? null;
 
   // --- the generator's ceiling: the same stages against bare node:http ---------------------
   const ceilingRows: CeilingRow[] = [];
@@ -490,6 +537,39 @@ export async function runScenario(
   await vegetaPlot(vegeta, resultsFile, plotFile, `${scenario.name} ${runId}`);
   fs.rmSync(targetsDir, { recursive: true, force: true }); // they hold the buyers' tokens
 
+  let timeseriesFile: string | null = null;
+  const charts: Array<RunChart & { readonly path: string }> = [];
+  if (timeseries && loadStartedAtMs !== null) {
+    const t0 = loadStartedAtMs;
+    timeseriesFile = path.join(dir, 'timeseries.json');
+    fs.writeFileSync(
+      timeseriesFile,
+      `${JSON.stringify(
+        {
+          sale: { id: sale.id, stock: sale.stock },
+          loadStartedAt: new Date(t0).toISOString(),
+          loadStartedAtMs: t0,
+          ...timeseries,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    const marks = (await hooks.chartMarks?.()) ?? [];
+    for (const chart of runCharts({
+      title: runId,
+      t0,
+      answers: shopAnswers,
+      series: timeseries,
+      stock: sale.stock,
+      marks,
+    })) {
+      const file = path.join(dir, chart.file);
+      fs.writeFileSync(file, chart.svg);
+      charts.push({ ...chart, path: file });
+    }
+  }
+
   const ok = checks.every((c) => c.ok) && thresholds.every((t) => t.ok);
   const summaryFile = path.join(dir, 'summary.json');
   fs.writeFileSync(
@@ -525,7 +605,12 @@ export async function runScenario(
         verify: verified,
         thresholds,
         trend,
-        files: { results: resultsFile, plot: plotFile },
+        files: {
+          results: resultsFile,
+          plot: plotFile,
+          timeseries: timeseriesFile,
+          charts: Object.fromEntries(charts.map((c) => [c.name, c.path])),
+        },
       },
       null,
       2,
@@ -552,7 +637,12 @@ export async function runScenario(
   log(
     `       ${path.relative(process.cwd(), resultsFile)}  (every answer; vegeta report ${path.relative(process.cwd(), resultsFile)})`,
   );
-  return { ok, dir, runId, sale, shopAnswers };
+  if (timeseriesFile)
+    log(
+      `       ${path.relative(process.cwd(), timeseriesFile)}  (the shop every ${SAMPLE_EVERY_MS} ms: consumer lag, rows written, stock)`,
+    );
+  for (const c of charts) log(`       ${path.relative(process.cwd(), c.path)}  (${c.what})`);
+  return { ok, dir, runId, sale, shopAnswers, timeseries };
 }
 
 async function startBareServer(
