@@ -6,9 +6,11 @@ import { SERVICES } from '../local/services';
 /**
  * `npm test`: everything a change must pass, in the order that fails fastest.
  *   format → lint → typecheck → unit (through Nx) → compile → integration + end-to-end
- * (real PostgreSQL, Redis and Kafka, started by the local runner).
+ * (real PostgreSQL, Redis and Kafka, started by the local runner) → the chaos smoke (short
+ * chaos experiments against a whole local shop with 3 Kafka brokers: load-tests/chaos).
  * Ends with one line "tests: N passed, M failed" summed from Jest's JSON results.
- * `npm test -- --unit` stops before the integration step.
+ * `npm test -- --unit` stops before the integration step; `--no-chaos` skips the chaos smoke
+ * (it needs the shop's ports, so it refuses to run beside a running shop).
  */
 const ROOT = join(__dirname, '..', '..');
 const RESULTS = join(ROOT, '.cache', 'test-results');
@@ -21,6 +23,7 @@ interface Step {
 }
 
 const unitOnly = process.argv.includes('--unit');
+const noChaos = process.argv.includes('--no-chaos');
 const npx = (...args: string[]): Pick<Step, 'command' | 'args'> => ({
   command: 'npx',
   args: ['--no-install', ...args],
@@ -45,6 +48,19 @@ if (!unitOnly) {
       `--outputFile=${join(RESULTS, 'integration.json')}`,
     ),
   });
+  if (!noChaos) {
+    steps.push({
+      name: 'chaos smoke (a whole shop, 3 brokers, vegeta)',
+      ...npx(
+        'jest',
+        '-c',
+        'jest.chaos.config.js',
+        '--runInBand',
+        '--json',
+        `--outputFile=${join(RESULTS, 'chaos.json')}`,
+      ),
+    });
+  }
 }
 
 function elapsed(since: number): string {
