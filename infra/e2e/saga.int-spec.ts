@@ -3,23 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { Pool } from 'pg';
 import { Redis } from 'ioredis';
-import { JwtCodec, type Role } from '@seckill/auth';
+import { type Role } from '@seckill/auth';
 import { Topic } from '@seckill/contracts';
 import { saleKeys } from '@seckill/redis';
 import { testEndpoints, waitFor } from '@seckill/testing';
 import { migrateAll } from '../local/migrate';
-import {
-  databaseUrl,
-  LOCAL_JWT_SECRET,
-  SERVICES,
-  type ServiceName,
-  serviceEnv,
-  serviceSpec,
-} from '../local/services';
+import { SERVICES, type ServiceName, serviceSpec } from '../local/services';
 import { provisionAllTopics } from '../local/topics';
-import { getJson, RunningService, startService } from './service-process';
+import { ShopUnderTest } from './shop-under-test';
 
 /**
  * The saga end to end: the six compiled services as real processes on the real PostgreSQL,
@@ -35,40 +27,19 @@ import { getJson, RunningService, startService } from './service-process';
  * and `npm run dlq -- redrive` re-publishes it; a poison event goes to the dead-letter topic
  * without blocking.
  */
-const PORT_OFFSET = 200;
 const log = (line: string) => process.stdout.write(`[saga] ${line}\n`);
 const PAYMENT_DEADLINE_MS = 8_000;
 /** Once payment-service is back, a held order has this long to be paid (ample on a loaded CI). */
 const DEADLINE_HOLD_MS = 10_000;
 const endpoints = testEndpoints();
-const codec = new JwtCodec(LOCAL_JWT_SECRET, 3600);
-const running = new Map<ServiceName, RunningService>();
-const pools = new Map<string, Pool>();
-const redis = new Redis(endpoints.redisUrl);
-const kafka = new Kafka({
-  clientId: 'saga-e2e',
-  brokers: [...endpoints.kafkaBrokers],
-  logLevel: logLevel.NOTHING,
-});
-const admin = kafka.admin();
-const producer = kafka.producer();
-
-function port(name: ServiceName): number {
-  return serviceSpec(name).port + PORT_OFFSET;
-}
-
-function envOf(name: ServiceName, overrides: Record<string, string> = {}): Record<string, string> {
-  const env = serviceEnv(serviceSpec(name), endpoints);
-  env.PORT = String(port(name));
-  env.LOG_LEVEL = 'info';
+const shop = new ShopUnderTest(endpoints, 200, (name) => {
+  const env: Record<string, string> = { LOG_LEVEL: 'info' };
   if (name === 'gateway') {
     // Generous: on a loaded 2-core CI machine the event loops lag, and the crowd tests must
     // not turn that into OUTCOME_UNKNOWN (it is for a dead order-service, which they also test).
     env.PURCHASE_DEADLINE_MS = '5000';
     env.PURCHASE_ANSWER_GRACE_MS = '5000';
     env.SHED_EVENT_LOOP_LAG_MS = '5000';
-    env.ORDER_SERVICE_URL = `http://127.0.0.1:${port('order-service')}`;
-    env.NOTIFICATION_SERVICE_URL = `http://127.0.0.1:${port('notification-service')}`;
   }
   if (name === 'order-service') {
     env.ORDER_PAYMENT_DEADLINE_MS = String(PAYMENT_DEADLINE_MS);
@@ -83,73 +54,29 @@ function envOf(name: ServiceName, overrides: Record<string, string> = {}): Recor
     env.PAYMENT_TIMEOUT_RATE = '0';
     env.PAYMENT_LATENCY_MS = '5';
   }
-  return { ...env, ...overrides };
-}
+  return env;
+});
+const redis = new Redis(endpoints.redisUrl);
+const kafka = new Kafka({
+  clientId: 'saga-e2e',
+  brokers: [...endpoints.kafkaBrokers],
+  logLevel: logLevel.NOTHING,
+});
+const admin = kafka.admin();
+const producer = kafka.producer();
 
-async function start(name: ServiceName, overrides: Record<string, string> = {}): Promise<void> {
-  const service = startService(serviceSpec(name), envOf(name, overrides));
-  running.set(name, service);
-  await waitFor(
-    async () => (await getJson(service.port, '/health/ready').catch(() => null))?.status === 200,
-    `${name} to report ready`,
-    { timeoutMs: 90_000, intervalMs: 250 },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${service.output().slice(-3000)}`);
-  });
-}
-
-async function stop(name: ServiceName, signal: NodeJS.Signals): Promise<void> {
-  const service = running.get(name);
-  if (!service) return;
-  service.child.kill(signal);
-  await service.exited;
-  running.delete(name);
-}
-
-function db(name: ServiceName): Pool {
-  const database = serviceSpec(name).database;
-  if (!database) throw new Error(`${name} has no database`);
-  let pool = pools.get(database);
-  if (!pool) {
-    pool = new Pool({ connectionString: databaseUrl(endpoints, database), max: 2 });
-    pools.set(database, pool);
-  }
-  return pool;
-}
-
-async function rows<T>(name: ServiceName, sql: string, params: unknown[] = []): Promise<T[]> {
-  return (await db(name).query(sql, params)).rows as T[];
-}
+const start = (name: ServiceName, overrides: Record<string, string> = {}) =>
+  shop.start(name, overrides);
+const stop = (name: ServiceName, signal: NodeJS.Signals) => shop.stop(name, signal);
+const db = (name: ServiceName) => shop.db(name);
+const rows = <T>(name: ServiceName, sql: string, params: unknown[] = []) =>
+  shop.rows<T>(name, sql, params);
+const token = (userId: string, role: Role = 'user') => shop.token(userId, role);
+const call = (path: string, options: { token?: string; json?: unknown; key?: string } = {}) =>
+  shop.call(path, options);
 
 // ---------------------------------------------------------------------------------------------
 // The gateway, as a client sees it.
-
-const gateway = () => `http://127.0.0.1:${port('gateway')}`;
-
-function token(userId: string, role: Role = 'user'): string {
-  return codec.sign({ userId, role });
-}
-
-async function call(
-  path: string,
-  options: { token?: string; json?: unknown; key?: string } = {},
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.key) headers['idempotency-key'] = options.key;
-  if (options.json !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${gateway()}${path}`, {
-    method: options.json === undefined ? 'GET' : 'POST',
-    headers,
-    body: options.json === undefined ? undefined : JSON.stringify(options.json),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
-}
 
 async function createSale(stock: number): Promise<string> {
   const now = Date.now();
@@ -206,10 +133,7 @@ async function untilStatus(
     { timeoutMs, intervalMs: 250 },
   ).catch((error: Error) => {
     // What the services said is what explains a stuck order.
-    const logs = [...running.values()]
-      .map((service) => `--- ${service.spec.name}\n${service.output().slice(-1500)}`)
-      .join('\n');
-    throw new Error(`${error.message} (last status: ${last})\n${logs}`);
+    throw new Error(`${error.message} (last status: ${last})\n${shop.logs()}`);
   });
   return last;
 }
@@ -270,16 +194,10 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const service of running.values()) {
-    if (service.child.exitCode === null && service.child.signalCode === null) {
-      service.child.kill('SIGKILL');
-    }
-  }
-  await Promise.all([...running.values()].map((service) => service.exited));
+  await shop.close();
   await producer.disconnect();
   await admin.disconnect();
   redis.disconnect();
-  await Promise.all([...pools.values()].map((pool) => pool.end()));
 });
 
 it('takes a purchase through the gateway to SHIPPED, with its notifications', async () => {

@@ -1,20 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
-import { JwtCodec, type Role } from '@seckill/auth';
 import { testEndpoints, waitFor } from '@seckill/testing';
 import { migrateAll } from '../local/migrate';
-import {
-  databaseUrl,
-  LOCAL_JWT_SECRET,
-  SERVICES,
-  type ServiceName,
-  serviceEnv,
-  serviceSpec,
-} from '../local/services';
+import { SERVICES, type ServiceName } from '../local/services';
 import { provisionAllTopics } from '../local/topics';
 import { localTarget } from '../verify/target';
 import { verify } from '../verify/verify';
-import { getJson, type RunningService, startService } from './service-process';
+import { type GatewayAnswer, ShopUnderTest } from './shop-under-test';
 
 /**
  * The synchronous baseline (ADR 0012) end to end: the six compiled services as real processes,
@@ -28,99 +19,27 @@ import { getJson, type RunningService, startService } from './service-process';
  * nothing kept, the reservation undone) while an event-driven sale still answers 202 and ships
  * once payment-service is back. A declined payment undoes the reservation and says so (402).
  */
-const PORT_OFFSET = 300;
 const log = (line: string) => process.stdout.write(`[sync-flow] ${line}\n`);
-const endpoints = testEndpoints();
-const codec = new JwtCodec(LOCAL_JWT_SECRET, 3600);
-const running = new Map<ServiceName, RunningService>();
-const pools = new Map<string, Pool>();
-
-const port = (name: ServiceName) => serviceSpec(name).port + PORT_OFFSET;
-const url = (name: ServiceName) => `http://127.0.0.1:${port(name)}`;
-
-function envOf(name: ServiceName, overrides: Record<string, string> = {}): Record<string, string> {
-  const env = serviceEnv(serviceSpec(name), endpoints);
-  env.PORT = String(port(name));
+const shop = new ShopUnderTest(testEndpoints(), 300, (name): Record<string, string> => {
   if (name === 'gateway') {
     // Generous: a sync purchase waits for three services, on a loaded 2-core CI machine.
-    env.PURCHASE_DEADLINE_MS = '10000';
-    env.PURCHASE_ANSWER_GRACE_MS = '10000';
-    env.UPSTREAM_TIMEOUT_MS = '20000';
-    env.SHED_EVENT_LOOP_LAG_MS = '5000';
-    env.ORDER_SERVICE_URL = url('order-service');
-    env.NOTIFICATION_SERVICE_URL = url('notification-service');
-  }
-  if (name === 'order-service') {
-    env.INVENTORY_SERVICE_URL = url('inventory-service');
-    env.PAYMENT_SERVICE_URL = url('payment-service');
-    env.LOGISTICS_SERVICE_URL = url('logistics-service');
+    return {
+      PURCHASE_DEADLINE_MS: '10000',
+      PURCHASE_ANSWER_GRACE_MS: '10000',
+      UPSTREAM_TIMEOUT_MS: '20000',
+      SHED_EVENT_LOOP_LAG_MS: '5000',
+    };
   }
   if (name === 'payment-service') {
-    env.PAYMENT_FAILURE_RATE = '0';
-    env.PAYMENT_TIMEOUT_RATE = '0';
-    env.PAYMENT_LATENCY_MS = '5';
+    return { PAYMENT_FAILURE_RATE: '0', PAYMENT_TIMEOUT_RATE: '0', PAYMENT_LATENCY_MS: '5' };
   }
-  return { ...env, ...overrides };
-}
-
-async function start(name: ServiceName, overrides: Record<string, string> = {}): Promise<void> {
-  const service = startService(serviceSpec(name), envOf(name, overrides));
-  running.set(name, service);
-  await waitFor(
-    async () => (await getJson(service.port, '/health/ready').catch(() => null))?.status === 200,
-    `${name} to report ready`,
-    { timeoutMs: 90_000, intervalMs: 250 },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${service.output().slice(-3000)}`);
-  });
-}
-
-async function stop(name: ServiceName): Promise<void> {
-  const service = running.get(name);
-  if (!service) return;
-  service.child.kill('SIGTERM');
-  await service.exited;
-  running.delete(name);
-}
-
-async function rows<T>(name: ServiceName, sql: string, params: unknown[] = []): Promise<T[]> {
-  const database = serviceSpec(name).database;
-  if (!database) throw new Error(`${name} has no database`);
-  let pool = pools.get(database);
-  if (!pool) {
-    pool = new Pool({ connectionString: databaseUrl(endpoints, database), max: 2 });
-    pools.set(database, pool);
-  }
-  return (await pool.query(sql, params)).rows as T[];
-}
-
-const token = (userId: string, role: Role = 'user') => codec.sign({ userId, role });
-
-interface Answer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
-
-async function call(
-  path: string,
-  options: { token?: string; json?: unknown; key?: string } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.key) headers['idempotency-key'] = options.key;
-  if (options.json !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${url('gateway')}${path}`, {
-    method: options.json === undefined ? 'GET' : 'POST',
-    headers,
-    body: options.json === undefined ? undefined : JSON.stringify(options.json),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
-}
+  return {};
+});
+const rows = <T>(name: ServiceName, sql: string, params: unknown[] = []) =>
+  shop.rows<T>(name, sql, params);
+const call = (path: string, options: { token?: string; json?: unknown; key?: string } = {}) =>
+  shop.call(path, { ...options, timeoutMs: 30_000 });
+const token = (userId: string, role: 'user' | 'admin' = 'user') => shop.token(userId, role);
 
 async function createSale(stock: number, flow: 'sync' | 'events', perUserLimit = 1) {
   const now = Date.now();
@@ -184,8 +103,8 @@ async function effects(saleId: string) {
 }
 
 beforeAll(async () => {
-  await migrateAll(endpoints, log);
-  await provisionAllTopics(endpoints.kafkaBrokers, log);
+  await migrateAll(shop.endpoints, log);
+  await provisionAllTopics(shop.endpoints.kafkaBrokers, log);
   // Callees first, the gateway last: it checks order-service when it reports ready.
   const order: ServiceName[] = [
     'inventory-service',
@@ -197,18 +116,10 @@ beforeAll(async () => {
   ];
   const missing = SERVICES.filter((s) => !order.includes(s.name));
   if (missing.length > 0) throw new Error(`the sync-flow test does not start ${missing[0]?.name}`);
-  for (const name of order) await start(name);
+  for (const name of order) await shop.start(name);
 }, 240_000);
 
-afterAll(async () => {
-  for (const service of running.values()) {
-    if (service.child.exitCode === null && service.child.signalCode === null) {
-      service.child.kill('SIGKILL');
-    }
-  }
-  await Promise.all([...running.values()].map((service) => service.exited));
-  await Promise.all([...pools.values()].map((pool) => pool.end()));
-});
+afterAll(() => shop.close());
 
 it('sells exactly its stock to a concurrent crowd: 201 once shipped or 409, a replay buys nothing twice, and the verifier is green', async () => {
   const STOCK = 10;
@@ -244,7 +155,7 @@ it('sells exactly its stock to a concurrent crowd: 201 once shipped or 409, a re
   expect(sale.body).toMatchObject({ flow: 'sync', remainingStock: 0, status: 'SOLD_OUT' });
 
   // A winner's retry (the same key) gets the same order back and buys nothing more.
-  const winner = buyers[answers.indexOf(shipped[0] as Answer)] as (typeof buyers)[number];
+  const winner = buyers[answers.indexOf(shipped[0] as GatewayAnswer)] as (typeof buyers)[number];
   const replay = await buy(saleId, winner.userId, winner.key);
   expect(replay.status).toBe(201);
   expect(replay.body).toEqual(shipped[0]?.body);
@@ -271,7 +182,7 @@ it('refuses a buyer over the limit, with nothing taken', async () => {
 it('with payment-service down the sync sale cannot sell (503, reservation undone) while an event-driven sale still answers 202 and ships later', async () => {
   const syncSale = await createSale(5, 'sync');
   const eventSale = await createSale(5, 'events');
-  await stop('payment-service');
+  await shop.stop('payment-service');
   try {
     const failed = await buy(syncSale, `sync-down-${syncSale.slice(0, 8)}`);
     expect({ status: failed.status, code: failed.body.code }).toEqual({
@@ -288,7 +199,7 @@ it('with payment-service down the sync sale cannot sell (503, reservation undone
     const accepted = await buy(eventSale, `events-down-${eventSale.slice(0, 8)}`);
     expect(accepted.status).toBe(202);
   } finally {
-    await start('payment-service');
+    await shop.start('payment-service');
   }
   await waitFor(
     async () => (await effects(eventSale)).shipments.join() === 'CREATED 1',
@@ -299,8 +210,8 @@ it('with payment-service down the sync sale cannot sell (503, reservation undone
 
 it('a declined payment undoes the reservation and is answered 402 PAYMENT_DECLINED', async () => {
   const saleId = await createSale(3, 'sync');
-  await stop('payment-service');
-  await start('payment-service', { PAYMENT_FAILURE_RATE: '1' });
+  await shop.stop('payment-service');
+  await shop.start('payment-service', { PAYMENT_FAILURE_RATE: '1' });
   try {
     const declined = await buy(saleId, `sync-declined-${saleId.slice(0, 8)}`);
     expect({ status: declined.status, code: declined.body.code }).toEqual({
@@ -315,7 +226,7 @@ it('a declined payment undoes the reservation and is answered 402 PAYMENT_DECLIN
       stock: { available: 3, reserved: 1, released: 1 },
     });
   } finally {
-    await stop('payment-service');
-    await start('payment-service');
+    await shop.stop('payment-service');
+    await shop.start('payment-service');
   }
 }, 180_000);
