@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { createEvent, type PlaceOrderResponse, ProblemCode } from '@seckill/contracts';
 import { toRecord } from '@seckill/kafka';
-import { MetricsRegistry } from '@seckill/observability';
+import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { type AdmissionResult, AdmissionScript, saleKeys } from '@seckill/redis';
 import { ProducedEvents } from '../events';
 import { toStreamRecord } from '../outbox/stream-outbox';
@@ -40,6 +40,7 @@ export type Placement = { readonly accepted: PlaceOrderResponse } | { readonly r
 @Injectable()
 export class AdmissionService {
   private readonly outcomes;
+  private readonly logger: ServiceLogger;
 
   constructor(
     private readonly script: AdmissionScript,
@@ -48,10 +49,12 @@ export class AdmissionService {
     private readonly events: ProducedEvents,
     private readonly activity: HotPathActivity,
     metrics: MetricsRegistry,
+    logger: ServiceLogger,
   ) {
     this.outcomes = metrics.counter('seckill_admissions_total', 'Purchase attempts by outcome', [
       'outcome',
     ]);
+    this.logger = logger.child({ component: 'admission' });
   }
 
   /**
@@ -65,7 +68,15 @@ export class AdmissionService {
   private async admit(order: PlaceOrder): Promise<Placement> {
     // Sales are immutable once published, so their price is cached; an unknown sale costs one
     // HGET and never reaches the script.
-    const priceCents = await this.prices.priceOf(order.saleId);
+    let priceCents: number | null;
+    try {
+      priceCents = await this.prices.priceOf(order.saleId);
+    } catch (error) {
+      // Redis did not answer before the script: nothing was admitted, and the caller may retry.
+      this.outcomes.inc({ outcome: 'REDIS_UNAVAILABLE' });
+      this.logger.warn({ err: error, saleId: order.saleId }, 'Redis unavailable before admission');
+      return { refused: redisUnavailable() };
+    }
     if (priceCents === null) {
       this.outcomes.inc({ outcome: 'NOT_FOUND' });
       return { refused: saleNotFound(order.saleId) };
@@ -91,17 +102,30 @@ export class AdmissionService {
 
     // The deadline is checked by the script (on Redis's clock, atomically with the admission),
     // not here: a late retry of a purchase that was admitted must still get its 202.
-    const result = await this.script.admit({
-      saleId: order.saleId,
-      userId: order.userId,
-      quantity: order.quantity,
-      orderId,
-      idempotencyKey: order.idempotencyKey,
-      orderSummary: JSON.stringify(pendingOrder({ ...order, orderId }, acceptedAt)),
-      answer: JSON.stringify(response),
-      record: toStreamRecord(record),
-      deadline: order.deadline,
-    });
+    let result: AdmissionResult;
+    try {
+      result = await this.script.admit({
+        saleId: order.saleId,
+        userId: order.userId,
+        quantity: order.quantity,
+        orderId,
+        idempotencyKey: order.idempotencyKey,
+        orderSummary: JSON.stringify(pendingOrder({ ...order, orderId }, acceptedAt)),
+        answer: JSON.stringify(response),
+        record: toStreamRecord(record),
+        deadline: order.deadline,
+      });
+    } catch (error) {
+      // The script may or may not have run (a connection lost with the call in flight): only a
+      // retry with the same key can tell, and it settles it either way (REPLAYED or a fresh
+      // admission). Never a 500: the buyer must not read it as "failed".
+      this.outcomes.inc({ outcome: 'OUTCOME_UNKNOWN' });
+      this.logger.warn(
+        { err: error, orderId, saleId: order.saleId },
+        'admission outcome unknown: Redis failed mid-call',
+      );
+      return { refused: outcomeUnknown() };
+    }
     this.outcomes.inc({ outcome: result.outcome });
 
     switch (result.outcome) {
@@ -126,6 +150,26 @@ function deadlineExceeded(): Refusal {
     status: 503,
     code: ProblemCode.DeadlineExceeded,
     detail: 'The request waited past its deadline; nothing was admitted. Retry shortly.',
+    headers: { 'retry-after': '1' },
+  };
+}
+
+function redisUnavailable(): Refusal {
+  return {
+    status: 503,
+    code: ProblemCode.UpstreamUnavailable,
+    detail: 'The admission store (Redis) is unavailable; nothing was admitted. Retry shortly.',
+    headers: { 'retry-after': '1' },
+  };
+}
+
+function outcomeUnknown(): Refusal {
+  return {
+    status: 503,
+    code: ProblemCode.OutcomeUnknown,
+    detail:
+      'The admission store (Redis) failed during the purchase: it may or may not have been ' +
+      'admitted. Retry with the same Idempotency-Key to learn which.',
     headers: { 'retry-after': '1' },
   };
 }
