@@ -159,8 +159,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       stopping.signal,
     );
     log('');
+    // A judged run (restart-redis --host-loss) expects some checks to fail: its verdict is
+    // whether they failed exactly as the fault predicts, not whether every check passed.
+    const verdict = result.judgement
+      ? result.ok
+        ? 'recovered; the checks and the verifier found exactly what the fault destroyed'
+        : 'FAILED: the findings differ from what the fault destroyed (see above)'
+      : result.ok
+        ? 'recovered; every check passed'
+        : 'FAILED';
     log(
-      `chaos ${command.experiment.name}${command.target ? ` ${command.target}` : ''}: ${result.ok ? 'recovered; every check passed' : 'FAILED'}`,
+      `chaos ${command.experiment.name}${command.target ? ` ${command.target}` : ''}: ${verdict}`,
     );
     return result.ok ? 0 : 1;
   } finally {

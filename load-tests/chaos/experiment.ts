@@ -5,6 +5,7 @@
  * every consumer group's lag samples, the recovery figures, the answers during the fault.
  */
 import type { CommonOptions, OptionSpecs, OptionValues } from '../engine/options';
+import type { RunReport } from '../engine/run';
 import type { Scenario } from '../engine/scenario';
 
 /** A moment of the fault, for the timeline ("SIGKILL inventory-service (pid 123)"). */
@@ -13,11 +14,34 @@ export interface Mark {
   readonly what: string;
 }
 
+/**
+ * The verdict on a run whose fault breaks an invariant on purpose (restart-redis --host-loss):
+ * the load's checks and the verifier are expected to fail, so "every check passed" is the wrong
+ * question; the right one is whether they found exactly what the fault destroyed.
+ */
+export interface Judgement {
+  readonly ok: boolean;
+  /** Printed in the chaos summary, as they are. */
+  readonly lines: readonly string[];
+  /** Kept in chaos.json. */
+  readonly record: object;
+}
+
+/** Judges the finished run (its checks, thresholds and verifier report) against what the fault did. */
+export type Judge = (run: RunReport) => Promise<Judgement>;
+
 export interface FaultContext {
+  /** The run's sale, the one the crowd buys from. */
+  readonly saleId: string;
   /** Puts a moment on the timeline; the first mark is the fault the recovery counts from. */
   mark(what: string): void;
   /** Waits `ms`, or less if the run is interrupted. */
   sleep(ms: number): Promise<void>;
+  /**
+   * Replaces the run's verdict with `judge`'s. Handed over by the fault, since only the fault
+   * knows what it destroyed (a closure over its own measurements); most faults never call it.
+   */
+  judgeBy(judge: Judge): void;
   readonly log: (line: string) => void;
 }
 

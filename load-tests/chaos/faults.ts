@@ -59,11 +59,9 @@ export function bounceService(how: 'SIGKILL' | 'SIGTERM', service: ServiceName |
 export function bounceInfra(component: string, signal: NodeJS.Signals, label: string): Fault {
   return async (_target, o, ctx) => {
     await ctx.sleep(o.faultAt * 1000);
-    const row = (await infraStatus()).find((c) => c.component === component);
-    if (!row?.running || row.pid === null)
-      throw new Error(`${label} (${component}) is not running: nothing to break`);
-    ctx.mark(`${signal} ${label} (pid ${row.pid})`);
-    await signalAndWait(row.pid, signal, ctx);
+    const pid = await infraPid(component, label);
+    ctx.mark(`${signal} ${label} (pid ${pid})`);
+    await signalAndWait(pid, signal, ctx);
     await ctx.sleep(o.downFor * 1000);
     ctx.mark(`start ${label}`);
     await startMissingInfra(ctx.log);
@@ -71,8 +69,16 @@ export function bounceInfra(component: string, signal: NodeJS.Signals, label: st
   };
 }
 
+/** The pid of a running infra process (`redis`, `postgres`, `kafka-2`), from its pid file. */
+export async function infraPid(component: string, label: string): Promise<number> {
+  const row = (await infraStatus()).find((c) => c.component === component);
+  if (!row?.running || row.pid === null)
+    throw new Error(`${label} (${component}) is not running: nothing to break`);
+  return row.pid;
+}
+
 /** Signals a process by its pid and waits until it is gone. */
-async function signalAndWait(
+export async function signalAndWait(
   pid: number,
   signal: NodeJS.Signals,
   ctx: Pick<FaultContext, 'sleep'>,

@@ -3,7 +3,9 @@
  * thresholds, and the shop's state sampled every 500 ms with its charts), its fault injected once
  * the load has started and marked on those charts, then the recovery of each consumer group the
  * fault reached (from the engine's samples of their positions), what buyers heard during the
- * fault, and `chaos.json` next to the load's own files in `.cache/load/<run-id>/`.
+ * fault, and `chaos.json` next to the load's own files in `.cache/load/<run-id>/`. A fault that
+ * breaks an invariant on purpose (restart-redis --host-loss) hands over a judge: its verdict on
+ * what the checks and the verifier found replaces "every check passed".
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +14,7 @@ import type { CommonOptions, OptionValues } from '../engine/options';
 import { OUTCOME_LABELS } from '../engine/outcomes';
 import { type RunReport, runScenario } from '../engine/run';
 import { positionsByGroup } from '../engine/timeseries';
-import type { Experiment, FaultContext, Mark } from './experiment';
+import type { Experiment, FaultContext, Judge, Judgement, Mark } from './experiment';
 import { type Recovery, answersBetween, recoveryOf } from './recovery';
 
 type Log = (line: string) => void;
@@ -25,6 +27,8 @@ export interface ChaosReport {
   /** The load's run (its answers, its sale) and the buyers' exposure: fault to repair, epoch ms. */
   readonly run: RunReport;
   readonly faultWindow: { readonly fromMs: number; readonly toMs: number };
+  /** The fault's own verdict, when it broke an invariant on purpose; it then decides `ok`. */
+  readonly judgement: Judgement | null;
 }
 
 const seconds = (ms: number | null): string =>
@@ -42,7 +46,13 @@ export async function runExperiment(
   let loadStartedAt: number | null = null;
   let fault: Promise<void> | null = null;
   let faultDone = false;
-  const ctx: FaultContext = {
+  // Held in an object: the fault sets it from inside a callback.
+  const judging: { judge: Judge | null } = { judge: null };
+  const contextFor = (saleId: string): FaultContext => ({
+    saleId,
+    judgeBy: (judge) => {
+      judging.judge = judge;
+    },
     mark: (what) => {
       marks.push({ atMs: Date.now(), what });
       log(`  chaos: ${what}`);
@@ -60,15 +70,15 @@ export async function runExperiment(
         );
       }),
     log,
-  };
+  });
 
   let report: RunReport;
   try {
     report = await runScenario(experiment.scenario(target, o), o, log, {
-      onShopStageStart: () => {
+      onShopStageStart: (_stage, saleId) => {
         if (fault) return;
         loadStartedAt = Date.now();
-        fault = experiment.fault(target, o, ctx).then(() => {
+        fault = experiment.fault(target, o, contextFor(saleId)).then(() => {
           faultDone = true;
         });
       },
@@ -131,7 +141,11 @@ export async function runExperiment(
       `the repair was done: ${answers || 'none'}`,
   );
 
-  const ok = report.ok && recovered;
+  // A fault that broke an invariant on purpose judges the findings itself: it alone knows what
+  // should have been found.
+  const judgement = judging.judge === null ? null : await judging.judge(report);
+  for (const line of judgement?.lines ?? []) log(`  ${line}`);
+  const ok = (judgement === null ? report.ok : judgement.ok) && recovered;
   const file = path.join(report.dir, 'chaos.json');
   fs.writeFileSync(
     file,
@@ -145,6 +159,7 @@ export async function runExperiment(
         marks: marks.map((m) => ({ at: new Date(m.atMs).toISOString(), what: m.what })),
         recoveries,
         answersDuringFault: Object.fromEntries(during),
+        judgement: judgement === null ? null : { ok: judgement.ok, ...judgement.record },
         lag: Object.fromEntries(
           [...samples].map(([g, s]) => [
             g,
@@ -167,5 +182,6 @@ export async function runExperiment(
     marks,
     run: report,
     faultWindow: { fromMs: faultAt, toMs: repairedAt },
+    judgement,
   };
 }

@@ -118,12 +118,24 @@ export interface RunReport {
   readonly shopAnswers: readonly Answer[];
   /** The shop's state from the first stage against it until the verifier was done. */
   readonly timeseries: TimeSeries | null;
+  /** Every order a buyer was told about (202s of the load, the replays, the setup). */
+  readonly orders: readonly KnownOrder[];
+  /** The saga wait: what each of those orders became, and which could not be read. */
+  readonly settled: Settled;
+  /** The business checks, the verifier's verdict last (VERIFIER_CHECK). */
+  readonly checks: readonly Check[];
+  readonly thresholds: readonly ThresholdResult[];
+  /** The verifier's whole report on the run's sale; null with --no-verify. */
+  readonly verified: VerifyReport | null;
 }
+
+/** The name of the check that carries the verifier's verdict. */
+export const VERIFIER_CHECK = 'verifier (Redis, every database, Kafka)';
 
 /** What a caller may hook into a run (a chaos experiment injects its fault from here). */
 export interface RunHooks {
-  /** A stage against the shop starts sending, now. */
-  readonly onShopStageStart?: (stage: string) => void;
+  /** A stage against the shop starts sending, now; the run's sale is `saleId`. */
+  readonly onShopStageStart?: (stage: string, saleId: string) => void;
   /**
    * Moments to mark on the run's charts (a chaos fault and its repair), asked for when they are
    * drawn, after the verifier; it may wait until the last of them is known.
@@ -286,7 +298,7 @@ async function runSampled(
         meter.start();
         if (series === 'shop' && record) {
           loadStartedAtMs ??= Date.now();
-          hooks.onShopStageStart?.(stageName);
+          hooks.onShopStageStart?.(stageName, sale.id);
         }
       },
     });
@@ -456,7 +468,7 @@ async function runSampled(
     );
     for (const line of renderReport(verified).split('\n')) log(`  ${line}`);
     checks.push({
-      name: 'verifier (Redis, every database, Kafka)',
+      name: VERIFIER_CHECK,
       ok: verified.ok,
       detail: verified.ok
         ? `every rule holds for ${verified.orders.toLocaleString('en-US')} orders`
@@ -642,7 +654,19 @@ async function runSampled(
       `       ${path.relative(process.cwd(), timeseriesFile)}  (the shop every ${SAMPLE_EVERY_MS} ms: consumer lag, rows written, stock)`,
     );
   for (const c of charts) log(`       ${path.relative(process.cwd(), c.path)}  (${c.what})`);
-  return { ok, dir, runId, sale, shopAnswers, timeseries };
+  return {
+    ok,
+    dir,
+    runId,
+    sale,
+    shopAnswers,
+    timeseries,
+    orders: known,
+    settled,
+    checks,
+    thresholds,
+    verified,
+  };
 }
 
 async function startBareServer(
