@@ -64,3 +64,25 @@ describe('escapeXml', () => {
     expect(escapeXml('a & b < c > "d"')).toBe('a &amp; b &lt; c &gt; &quot;d&quot;');
   });
 });
+
+describe('the legend', () => {
+  const chart = (name: string) =>
+    lineChartSvg({
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+      series: [{ name, points: [[0, 1]] }],
+    });
+  const widthOf = (svg: string) => Number(/<svg[^>]* width="(\d+)"/.exec(svg)?.[1]);
+
+  it('keeps the default size for short names', () => {
+    expect(widthOf(chart('p50'))).toBe(800);
+  });
+
+  it('widens the image for a long name instead of cutting it', () => {
+    const name = '17.5 s payment provider fast again (restart)';
+    const svg = chart(name);
+    expect(widthOf(svg)).toBeGreaterThan(800 - 190 + 46 + name.length * 7);
+    expect(svg).toContain(`>${name}</text>`);
+  });
+});

@@ -69,10 +69,21 @@ function fixed(n: number): string {
   return String(Math.round(n * 10) / 10);
 }
 
+/**
+ * The legend's room right of the plot: the sample line, its gap and the longest name at about
+ * 7 px a character (12 px sans-serif), never less than the default margin.
+ */
+function legendWidth(series: readonly ChartSeries[]): number {
+  const longest = Math.max(0, ...series.map((s) => s.name.length));
+  return Math.max(MARGIN.right, 46 + Math.ceil(longest * 7) + 12);
+}
+
 export function lineChartSvg(chart: LineChart): string {
-  const width = chart.width ?? 800;
+  // A long legend widens the image, never shrinks the plot or cuts a name.
+  const marginRight = legendWidth(chart.series);
+  const width = (chart.width ?? 800) + marginRight - MARGIN.right;
   const height = chart.height ?? 360;
-  const plotW = width - MARGIN.left - MARGIN.right;
+  const plotW = width - MARGIN.left - marginRight;
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const all = chart.series.flatMap((s) => s.points);
   const xTicks = niceTicks(Math.max(0, ...all.map(([x]) => x)));

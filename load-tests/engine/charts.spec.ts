@@ -156,7 +156,7 @@ describe('legendOf', () => {
     expect(legendOf('15.2 s inventory-service ready')).toBe('15.2 s inventory ready');
     expect(legendOf('5 s SIGKILL redis-server (pid 4242)')).toBe('5 s SIGKILL redis-server');
     expect(legendOf('5 s SIGSTOP the 3 Kafka brokers: no order.created can be acknowledged')).toBe(
-      '5 s SIGSTOP the 3 Kafka…',
+      '5 s SIGSTOP the 3 Kafka brokers: no order.creat…',
     );
   });
 });

@@ -40,12 +40,15 @@ const fromLoadStart = (points: readonly Point[]): Point[] => points.filter(([x])
 const highest = (series: readonly ChartSeries[]): number =>
   Math.max(1, ...series.flatMap((s) => s.points.map(([, y]) => y)));
 
-/** What fits in lineChartSvg's legend (its right margin), in 12 px characters. */
-export const LEGEND_CHARS = 24;
+/**
+ * The longest legend entry, in characters: lineChartSvg widens the image for a long one, and
+ * this keeps a chart readable at docs width.
+ */
+export const LEGEND_CHARS = 48;
 
 /**
- * A mark's text, short enough for the legend: without `-service` and a detail in parentheses
- * (`(pid 123)`), then cut. The whole timeline is in the run's output and chaos.json.
+ * A mark's text for the legend: without `-service` and a detail in parentheses (`(pid 123)`),
+ * cut if still too long. The whole timeline is in the run's output and chaos.json.
  */
 export function legendOf(text: string): string {
   const short = text
