@@ -20,10 +20,22 @@ export interface OutgoingRecord {
  * The first line of defence against loss, on the producer side: an idempotent producer with
  * acks=all, so a retried send is never written twice and an acknowledged one is on every
  * in-sync replica. One in-flight request keeps the per-key order through retries.
+ *
+ * And one send at a time. kafkajs numbers an idempotent producer's batches per partition when it
+ * builds a request and advances the number only when the answer comes back, so a send that
+ * starts while another is still retrying (a broker died under it) reuses its sequence numbers:
+ * the broker takes the later batch for a duplicate of the earlier one and acknowledges it, and
+ * its records are gone (kafkajs #1005). The chaos smoke caught it: during `chaos kill-broker`,
+ * logistics' outbox relay, whose previous publish had timed out and was still being retried,
+ * sent again; 20 `shipment.created` events were acknowledged, marked published, and never
+ * written. Every user of a service's publisher (the outbox relays, the consumer runner's retry
+ * and dead-letter records, the purchase hand-off) shares one producer, so the queue is here.
  */
 export class EventPublisher {
   private readonly producer: Producer;
   private connecting: Promise<void> | undefined;
+  /** The send in flight (settled or not); the next one starts after it. */
+  private inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(kafka: Kafka) {
     this.producer = kafka.producer({
@@ -49,9 +61,20 @@ export class EventPublisher {
     await this.send([toRecord(definition, event)]);
   }
 
-  /** Sends raw records (the DLQ and the outbox relay use it); acks=all, in order per key. */
-  async send(records: readonly OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  /**
+   * Sends raw records (the DLQ and the outbox relay use it); acks=all, in order per key, after
+   * every earlier send has settled (see the class comment). A caller that stops waiting (a
+   * relay's timeout) does not take its send back: it still runs, in its turn.
+   */
+  send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    const sent = this.inFlight.then(() => this.sendNow(records));
+    // A failed send must not stop the ones behind it; its caller gets the error.
+    this.inFlight = sent.catch(() => undefined);
+    return sent;
+  }
+
+  private async sendNow(records: readonly OutgoingRecord[]): Promise<void> {
     await this.connect();
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const record of records) {
