@@ -11,6 +11,7 @@ import {
   COMMON_OPTIONS,
   flag,
   int,
+  type OptionValues,
   parseScenarioOptions,
   seconds,
   usageLines,
@@ -110,37 +111,13 @@ export async function main(argv: readonly string[], writeDoc: DocWriter): Promis
     stopping.abort();
     stopAttacks();
   });
-  const {
-    stock,
-    buyersPerUnit,
-    rampFrom,
-    rate,
-    duration,
-    steadyRate,
-    steadyDuration,
-    faultAt,
-    downFor,
-    latency,
-    skipDownstream,
-    updateDocs,
-    ...common
-  } = o;
+  // The load engine's options go to every run; the comparison's own are read by name.
+  const common = Object.fromEntries(
+    Object.entries(o).filter(([key]) => key in COMMON),
+  ) as OptionValues<typeof COMMON>;
   try {
     const report = await runCompare(
-      {
-        common: { ...common, flow: 'events' },
-        stock,
-        buyersPerUnit,
-        rampFrom,
-        rate,
-        duration,
-        steadyRate,
-        steadyDuration,
-        faultAt,
-        downFor,
-        latency,
-        skipDownstream,
-      },
+      { ...o, common: { ...common, flow: 'events' } },
       `npm run bench -- compare ${argv.join(' ')}`.trim(),
       log,
       stopping.signal,
@@ -148,7 +125,7 @@ export async function main(argv: readonly string[], writeDoc: DocWriter): Promis
     log('');
     log('='.repeat(100));
     for (const line of formatCompare(report)) log(line);
-    if (updateDocs) {
+    if (o.updateDocs) {
       const file = await writeDoc(compareMarkdown(report), COMPARE_DOC_MARKERS);
       log(`\nfigures written to ${file}`);
     }

@@ -3,6 +3,7 @@ import { type EnvelopeOf, InventoryReleasedV1, OrderCancelledV1 } from '@seckill
 import type { Outbox } from '@seckill/kafka';
 import { ServiceLogger } from '@seckill/observability';
 import type { InventoryTransaction } from '../database';
+import { releaseReserved } from './release-reserved';
 import type { ReleaseReason } from './reservation-rules';
 
 /** The order fields every lifecycle event carries (orderRef in the contracts). */
@@ -91,32 +92,10 @@ export class ReservationReleaser {
     orderId: string,
     reason: ReleaseReason,
   ): Promise<boolean> {
-    const [row] = await tx.reservation.updateManyAndReturn({
-      where: { orderId, status: 'RESERVED' },
-      data: { status: 'RELEASED', reason },
-    });
-    if (!row) return false;
-    const restocked = await tx.$executeRaw`
-      UPDATE sale_stock
-      SET available = available + ${row.quantity}, released = released + ${row.quantity},
-          updated_at = now()
-      WHERE sale_id = ${row.saleId}`;
-    if (restocked !== 1) {
-      // A reservation without its stock row cannot happen unless someone deleted the row; retry
-      // and dead-letter rather than release into nothing.
-      throw new Error(`sale ${row.saleId} of reservation ${orderId} has no stock row`);
-    }
-    await tx.inventoryLog.create({
-      data: { orderId, saleId: row.saleId, delta: row.quantity, kind: 'RELEASE', eventId },
-    });
-    outbox.add(InventoryReleasedV1, {
-      orderId,
-      saleId: row.saleId,
-      userId: row.userId,
-      quantity: row.quantity,
-      reason,
-    });
-    this.logger.info({ eventId, orderId, quantity: row.quantity, reason }, 'stock released');
+    const released = await releaseReserved(tx, orderId, reason, eventId);
+    if (!released) return false;
+    outbox.add(InventoryReleasedV1, { orderId, ...released, reason });
+    this.logger.info({ eventId, orderId, quantity: released.quantity, reason }, 'stock released');
     return true;
   }
 }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { SyncCompensationRequest, SyncReserveRequest } from '@seckill/contracts';
 import { ServiceLogger } from '@seckill/observability';
 import { InventoryDatabase, type InventoryTransaction } from '../database';
+import { releaseReserved } from '../reservations/release-reserved';
 import {
   decideReservation,
   type KnownReservation,
@@ -103,7 +104,7 @@ export class SyncReservationService {
   async release(orderId: string, about: SyncCompensationRequest = {}): Promise<ReleaseOutcome> {
     const saleId = about.saleId ?? UNKNOWN;
     const outcome = await this.db.$transaction(async (tx): Promise<ReleaseOutcome> => {
-      if (await this.releaseReserved(tx, orderId)) return 'released';
+      if (await releaseReserved(tx, orderId, SYNC_RELEASE_REASON, randomUUID())) return 'released';
       const tombstone = await tx.reservation.createMany({
         data: [
           {
@@ -125,7 +126,9 @@ export class SyncReservationService {
         return 'tombstone';
       }
       // The insert waited for a reserve of the order that committed meanwhile: release that.
-      return (await this.releaseReserved(tx, orderId)) ? 'released' : 'nothing';
+      return (await releaseReserved(tx, orderId, SYNC_RELEASE_REASON, randomUUID()))
+        ? 'released'
+        : 'nothing';
     }, TRANSACTION);
     const messages = {
       released: 'sync reservation released',
@@ -210,33 +213,5 @@ export class SyncReservationService {
       SELECT order_id, sale_id, -quantity, 'RESERVE', ${randomUUID()}::uuid FROM claimed
       RETURNING id`;
     return logged.length === 1;
-  }
-
-  /** RESERVED → RELEASED, the units back to `available` (counted in `released`), a log row. */
-  private async releaseReserved(tx: InventoryTransaction, orderId: string): Promise<boolean> {
-    const [row] = await tx.reservation.updateManyAndReturn({
-      where: { orderId, status: 'RESERVED' },
-      data: { status: 'RELEASED', reason: SYNC_RELEASE_REASON },
-    });
-    if (!row) return false;
-    const restocked = await tx.$executeRaw`
-      UPDATE sale_stock
-      SET available = available + ${row.quantity}, released = released + ${row.quantity},
-          updated_at = now()
-      WHERE sale_id = ${row.saleId}`;
-    if (restocked !== 1) {
-      // Only a deleted stock row can do this: fail (500) rather than release into nothing.
-      throw new Error(`sale ${row.saleId} of reservation ${orderId} has no stock row`);
-    }
-    await tx.inventoryLog.create({
-      data: {
-        orderId,
-        saleId: row.saleId,
-        delta: row.quantity,
-        kind: 'RELEASE',
-        eventId: randomUUID(),
-      },
-    });
-    return true;
   }
 }
