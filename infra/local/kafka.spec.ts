@@ -9,6 +9,7 @@ import {
   kafkaPaths,
   kafkaVersion,
   newClusterId,
+  storageFormatArgs,
   profileFor,
   renderServerProperties,
 } from './kafka';
@@ -78,8 +79,25 @@ describe('renderServerProperties', () => {
 
 describe('cluster id', () => {
   it('is 16 bytes in unpadded base64url (22 characters)', () => {
-    expect(newClusterId(Buffer.alloc(16, 0xff))).toBe('_____________________w');
+    expect(newClusterId(() => Buffer.alloc(16, 0xff))).toBe('_____________________w');
     expect(newClusterId()).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('never starts with "-", which a command line would read as an option: it draws again', () => {
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)]; // "-Pj4..." then "AQEB..."
+    const id = newClusterId(() => draws.shift() ?? Buffer.alloc(16));
+    expect(id).toBe(Buffer.alloc(16, 0x01).toString('base64url'));
+    expect(draws).toHaveLength(0);
+  });
+
+  it('reaches kafka-storage as one "--cluster-id=<id>" argument, so even a saved "-…" id parses', () => {
+    expect(storageFormatArgs('-W3WI9xbM-bKgrYQKgnTBQ', '/d/server.properties')).toEqual([
+      'format',
+      '--cluster-id=-W3WI9xbM-bKgrYQKgnTBQ',
+      '--config',
+      '/d/server.properties',
+      '--ignore-formatted',
+    ]);
   });
 });
 

@@ -143,9 +143,22 @@ export function renderServerProperties(c: KafkaNodeConfig): string {
   ].join('\n');
 }
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
-export function newClusterId(bytes: Buffer = randomBytes(16)): string {
-  return bytes.toString('base64url');
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid`
+ * prints). Like Kafka's own `Uuid.randomUuid`, it never starts with "-": a command line would read
+ * such an id as an option (1 draw in 64 did, and `kafka-storage format` failed on a fresh machine).
+ */
+export function newClusterId(draw: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = draw().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** `kafka-storage format`'s arguments; idempotent (`--ignore-formatted`). */
+export function storageFormatArgs(clusterId: string, propsFile: string): string[] {
+  // "--cluster-id=<id>", one argument: an id saved by an older runner may start with "-".
+  return ['format', `--cluster-id=${clusterId}`, '--config', propsFile, '--ignore-formatted'];
 }
 
 export function javaArgs(opts: {
@@ -365,14 +378,7 @@ export async function startKafka(
           logsDir: paths.logsDir(n),
           mainClass: 'kafka.tools.StorageTool',
           heap: '256m',
-          args: [
-            'format',
-            '--cluster-id',
-            clusterId,
-            '--config',
-            paths.propsFile(n),
-            '--ignore-formatted',
-          ],
+          args: storageFormatArgs(clusterId, paths.propsFile(n)),
         }),
         {
           log,

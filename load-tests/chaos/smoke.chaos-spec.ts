@@ -64,8 +64,11 @@ beforeAll(async () => {
   }
   const up = await npm(['shop', '--', '--detach', '--brokers', '3', '--no-rehearsal'], 420_000);
   started = true;
-  if (up.code !== 0)
-    throw new Error(`npm run shop exited ${String(up.code)}; see its output above`);
+  if (up.code !== 0) {
+    // The reason, in the failure itself: CI keeps only the tail of a long run's output.
+    const tail = up.output.trimEnd().split('\n').slice(-25).join('\n');
+    throw new Error(`npm run shop exited ${String(up.code)}; the end of its output:\n${tail}`);
+  }
 }, 480_000);
 
 afterAll(async () => {
