@@ -68,7 +68,13 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.chaos-spec.ts', '**/testing/**/*.ts'],
+    files: [
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      '**/*.chaos-spec.ts',
+      '**/*.browser-spec.ts',
+      '**/testing/**/*.ts',
+    ],
     plugins: { jest },
     rules: {
       ...jest.configs['flat/recommended'].rules,

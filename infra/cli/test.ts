@@ -6,10 +6,10 @@ import { SERVICES } from '../local/services';
 /**
  * `npm test`: everything a change must pass, in the order that fails fastest.
  *   format → lint → typecheck → unit (through Nx) → compile → integration + end-to-end
- * (real PostgreSQL, Redis and Kafka, started by the local runner) → the chaos smoke (short
- * chaos experiments against a whole local shop with 3 Kafka brokers: load-tests/chaos).
+ * (real PostgreSQL, Redis and Kafka, started by the local runner) → the whole shop with 3 Kafka
+ * brokers: the chaos smoke (load-tests/chaos) and the control room in headless Chromium.
  * Ends with one line "tests: N passed, M failed" summed from Jest's JSON results.
- * `npm test -- --unit` stops before the integration step; `--no-chaos` skips the chaos smoke
+ * `npm test -- --unit` stops before the integration step; `--no-chaos` skips the whole-shop step
  * (it needs the shop's ports, so it refuses to run beside a running shop).
  */
 const ROOT = join(__dirname, '..', '..');
@@ -32,7 +32,8 @@ const npx = (...args: string[]): Pick<Step, 'command' | 'args'> => ({
 const steps: Step[] = [
   { name: 'format', ...npx('prettier', '--check', '--log-level', 'warn', '.') },
   { name: 'lint', ...npx('nx', 'run-many', '-t', 'lint', '--output-style=static') },
-  { name: 'typecheck', ...npx('tsc', '-p', 'tsconfig.json') },
+  // The services and tools, then the control room's browser page (its own tsconfig: DOM types).
+  { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'unit tests', ...npx('nx', 'run-many', '-t', 'test', '--output-style=static') },
   { name: 'compile', command: 'npm', args: ['run', '--silent', 'compile'] },
 ];
@@ -50,7 +51,7 @@ if (!unitOnly) {
   });
   if (!noChaos) {
     steps.push({
-      name: 'chaos smoke (a whole shop, 3 brokers, vegeta)',
+      name: 'whole shop: chaos smoke, the control room in Chromium (3 brokers, vegeta)',
       ...npx(
         'jest',
         '-c',

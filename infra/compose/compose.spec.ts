@@ -1,6 +1,6 @@
 /**
  * The Docker way to run the shop (docker-compose.yml, docker-compose.cluster.yml, the Dockerfile,
- * Prometheus and Grafana provisioning) checked without a Docker engine, against the sources of
+ * the Prometheus configuration) checked without a Docker engine, against the sources of
  * truth the local runner uses: infra/local/services.ts (services, ports, databases, entry points,
  * environment), each app's config schema (apps/<service>/src/config.ts), the pinned Kafka version
  * and broker ports (infra/local/kafka.ts) and the migrate / topics CLIs.
@@ -17,7 +17,10 @@ import * as path from 'node:path';
 import type { z } from 'zod';
 import { DEFAULT_TOPIC_PARTITIONS } from '@seckill/contracts';
 import { endpointsFromEnv } from '../cli/migrate';
+import { loadControlRoomConfig, serviceUrl } from '../control-room/config';
 import { brokerPort, KAFKA_VERSION } from '../local/kafka';
+import { jaegerImageVersion, jaegerVersion } from '../local/jaeger';
+import { prometheusModuleVersion, promtoolVersion } from '../local/promtool';
 import {
   type InfraEndpoints,
   SERVICE_NAMES,
@@ -722,85 +725,88 @@ describe('Dockerfile', () => {
   });
 });
 
-describe('Prometheus and Grafana', () => {
+describe('the control room', () => {
+  it.each([
+    ['docker-compose.yml', () => single],
+    ['with the cluster override', () => cluster],
+  ])('%s: read-only, on 3100, reaching every service by name and every broker', (_, model) => {
+    const room = service(model(), 'control-room');
+    const env = envOf(room);
+    // What infra/control-room/main.ts will make of it: it validates before it starts.
+    const config = loadControlRoomConfig(env);
+    expect(config.CONTROL_ROOM_ACTIONS).toBe(false);
+    expect(config.CONTROL_ROOM_HOST).toBe('0.0.0.0');
+    expect(room.ports).toEqual([
+      `127.0.0.1:${config.CONTROL_ROOM_PORT}:${config.CONTROL_ROOM_PORT}/tcp`,
+    ]);
+    for (const svc of SERVICES) {
+      expect(Object.keys(model().services)).toContain(
+        new URL(serviceUrl(config.CONTROL_ROOM_SERVICE_URL, svc.name, svc.port)).hostname,
+      );
+    }
+    expect(env.KAFKA_BROKERS.split(',')).toEqual(kafkaNodes(model()).map((n) => `${n}:9092`));
+    expect(room.build?.target).toBe('tools');
+  });
+});
+
+describe('Prometheus', () => {
+  interface PrometheusConfig {
+    rule_files?: string[];
+    scrape_configs: Array<{
+      job_name: string;
+      metrics_path?: string;
+      static_configs: Array<{ targets: string[] }>;
+    }>;
+  }
+  const configFile = path.join(ROOT, 'infra', 'prometheus', 'prometheus.yml');
+  const config = (): PrometheusConfig =>
+    parseYaml(readFileSync(configFile, 'utf8')) as PrometheusConfig;
+
   it('Prometheus scrapes /metrics of every service on its services.ts port', () => {
     const prom = service(single, 'prometheus');
     const configMount = mountsOf(prom).find((m) => m.target === '/etc/prometheus/prometheus.yml');
-    expect(configMount && path.resolve(ROOT, configMount.source)).toBe(
-      path.join(ROOT, 'infra', 'prometheus', 'prometheus.yml'),
-    );
-    const config = parseYaml(
-      readFileSync(path.join(ROOT, 'infra', 'prometheus', 'prometheus.yml'), 'utf8'),
-    ) as {
-      scrape_configs: Array<{
-        job_name: string;
-        metrics_path?: string;
-        static_configs: Array<{ targets: string[] }>;
-      }>;
-    };
-    const job = config.scrape_configs.find((j) => j.job_name === 'seckill');
+    expect(configMount && path.resolve(ROOT, configMount.source)).toBe(configFile);
+    const job = config().scrape_configs.find((j) => j.job_name === 'seckill');
     expect(job?.metrics_path ?? '/metrics').toBe('/metrics');
     const targets = (job?.static_configs ?? []).flatMap((c) => c.targets).sort();
     expect(targets).toEqual(SERVICES.map((s) => `${s.name}:${s.port}`).sort());
     for (const t of targets) expect(single.services[t.split(':')[0]]).toBeDefined();
+    expect(portsOf(prom)).toContainEqual({ hostIp: '127.0.0.1', published: 9090, target: 9090 });
   });
 
-  it('Grafana is provisioned with that Prometheus and a dashboard that uses it', () => {
-    const grafana = service(single, 'grafana');
-    const mounts = mountsOf(grafana);
-    const provisioning = mounts.find((m) => m.target === '/etc/grafana/provisioning');
-    const dashboards = mounts.find((m) => m.target === '/etc/grafana/dashboards');
-    expect(provisioning && path.resolve(ROOT, provisioning.source)).toBe(
-      path.join(ROOT, 'infra', 'grafana', 'provisioning'),
+  it('loads the rules of infra/prometheus/rules, mounted where rule_files points', () => {
+    const mounts = mountsOf(service(single, 'prometheus'));
+    const rules = mounts.find((m) => m.target === '/etc/prometheus/rules');
+    expect(rules && path.resolve(ROOT, rules.source)).toBe(
+      path.join(ROOT, 'infra', 'prometheus', 'rules'),
     );
-    expect(dashboards && path.resolve(ROOT, dashboards.source)).toBe(
-      path.join(ROOT, 'infra', 'grafana', 'dashboards'),
-    );
-    // Grafana's port 3000 is the gateway's on the host.
-    expect(portsOf(grafana).map((p) => p.published)).not.toContain(3000);
+    // Relative to the config file: the same path in the container and in the repository.
+    expect(config().rule_files).toEqual(['rules/*.yml']);
+    const files = readdirSync(path.join(ROOT, 'infra', 'prometheus', 'rules'));
+    expect(files.filter((f) => f.endsWith('.yml')).length).toBeGreaterThan(0);
+  });
 
-    const datasources = parseYaml(
-      readFileSync(
-        path.join(ROOT, 'infra', 'grafana', 'provisioning', 'datasources', 'prometheus.yml'),
-        'utf8',
-      ),
-    ) as { datasources: Array<{ uid: string; type: string; url: string }> };
-    const prometheus = datasources.datasources.find((d) => d.type === 'prometheus');
-    expect(prometheus?.url).toBe('http://prometheus:9090');
-    expect(portsOf(service(single, 'prometheus')).map((p) => p.target)).toContain(9090);
+  it('runs the Prometheus release whose promtool checks the rules (infra/local/promtool.ts)', () => {
+    const image = service(single, 'prometheus').image ?? '';
+    const tag = /^prom\/prometheus:(v[\d.]+)$/.exec(image)?.[1];
+    expect(tag && prometheusModuleVersion(tag)).toBe(promtoolVersion(ROOT));
+  });
+});
 
-    const providers = parseYaml(
-      readFileSync(
-        path.join(ROOT, 'infra', 'grafana', 'provisioning', 'dashboards', 'seckill.yml'),
-        'utf8',
-      ),
-    ) as { providers: Array<{ options: { path: string } }> };
-    expect(providers.providers.map((p) => p.options.path)).toContain('/etc/grafana/dashboards');
+describe('Jaeger', () => {
+  it('runs the release the local runner builds (infra/jaeger/go.mod), UI on the host', () => {
+    const goMod = readFileSync(path.join(ROOT, 'infra', 'jaeger', 'go.mod'), 'utf8');
+    const jaeger = service(single, 'jaeger');
+    expect(jaeger.image).toBe(`jaegertracing/jaeger:${jaegerImageVersion(jaegerVersion(goMod))}`);
+    expect(portsOf(jaeger)).toContainEqual({
+      hostIp: '127.0.0.1',
+      published: 16686,
+      target: 16686,
+    });
+  });
 
-    const dir = path.join(ROOT, 'infra', 'grafana', 'dashboards');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-    expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
-      const dashboard = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
-        uid: string;
-        panels: Array<{
-          title: string;
-          datasource?: { uid: string };
-          targets?: Array<{ expr: string }>;
-        }>;
-      };
-      expect(dashboard.uid).toBeTruthy();
-      expect(dashboard.panels.length).toBeGreaterThan(0);
-      for (const panel of dashboard.panels) {
-        expect({ panel: panel.title, uid: panel.datasource?.uid }).toEqual({
-          panel: panel.title,
-          uid: prometheus?.uid,
-        });
-        expect(panel.targets?.length).toBeGreaterThan(0);
-      }
-    }
-    const home = envOf(grafana).GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
-    expect(files.map((f) => `/etc/grafana/dashboards/${f}`)).toContain(home);
+  it.each(SERVICE_NAMES)('%s exports its spans to it', (name) => {
+    expect(envOf(service(single, name)).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
   });
 });
 

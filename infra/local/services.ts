@@ -71,6 +71,8 @@ export interface InfraEndpoints {
   readonly postgres: { host: string; port: number; user: string; password: string };
   readonly redisUrl: string;
   readonly kafkaBrokers: readonly string[];
+  /** Jaeger's OTLP/HTTP endpoint when the shop runs with --tracing; unset, tracing is off. */
+  readonly otlpEndpoint?: string;
 }
 
 export function databaseUrl(endpoints: InfraEndpoints, database: string): string {
@@ -108,6 +110,8 @@ export function serviceEnv(svc: ServiceSpec, endpoints: InfraEndpoints): Record<
   if (svc.database) env.DATABASE_URL = databaseUrl(endpoints, svc.database);
   if (svc.usesRedis) env.REDIS_URL = endpoints.redisUrl;
   if (svc.usesKafka) env.KAFKA_BROKERS = endpoints.kafkaBrokers.join(',');
+  // Tracing only with --tracing: blank (= unset) otherwise, whatever the operator's shell says.
+  env.OTEL_EXPORTER_OTLP_ENDPOINT = endpoints.otlpEndpoint ?? '';
   if (svc.name === 'gateway') {
     env.ORDER_SERVICE_URL = `http://127.0.0.1:${serviceSpec('order-service').port}`;
     env.NOTIFICATION_SERVICE_URL = `http://127.0.0.1:${serviceSpec('notification-service').port}`;

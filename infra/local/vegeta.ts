@@ -70,7 +70,8 @@ export class VegetaInstallError extends Error {}
 /** Where Go usually is when it is not on PATH (the official tarball, Debian's golang-go). */
 const GO_FALLBACKS = ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'];
 
-function findGo(host: VegetaHost): string | null {
+/** The go command: on PATH, or where Go is usually installed. */
+export function findGo(host: Pick<VegetaHost, 'exists' | 'which'>): string | null {
   return host.which('go') ?? GO_FALLBACKS.find((candidate) => host.exists(candidate)) ?? null;
 }
 

@@ -2,7 +2,8 @@
  * The helpers load-tests borrows from the infra tooling project: the shop client, argument
  * parsing, child processes started and stopped by pid, text tables, the vegeta installer, the
  * CPU of every process from /proc, the consumer groups' lag, and the shop's own kill and
- * restart (for the chaos experiments), and the verifier.
+ * restart (for the chaos experiments), the verifier, services' /metrics, and the control room's
+ * catalogue of demos (load-tests/demos runs them).
  * Nx forbids relative imports across projects, and infra has no npm alias; so every import of
  * infra goes through this one file, where the exception is made once.
  */
@@ -17,7 +18,7 @@ export {
   parseOptions,
   parseUrl,
 } from '../../infra/bench/args';
-export { type Child, startChild, stopAllChildren } from '../../infra/bench/children';
+export { type Child, sleep, startChild, stopAllChildren } from '../../infra/bench/children';
 export {
   type CpuSnapshot,
   cpuPerRequestUs,
@@ -25,7 +26,20 @@ export {
   cpuSnapshot,
   formatCpuShares,
 } from '../../infra/bench/cpu';
-export { localKafkaAdmin, positions, waitSagaIdle } from '../../infra/bench/group-lag';
+export {
+  localKafkaAdmin,
+  positions,
+  readCommits,
+  readEnds,
+  waitSagaIdle,
+} from '../../infra/bench/group-lag';
+export {
+  type GroupCommits,
+  type GroupPosition,
+  type TopicEnds,
+  groupPosition,
+} from '../../infra/bench/saga-drain-report';
+export { fetchMetrics, metricByLabel } from '../../infra/bench/prom';
 export { ApiError, ShopApi, type Sale, mapLimit } from '../../infra/bench/shop-api';
 export { fmtMs, formatTable, percentileOfSorted } from '../../infra/bench/stats';
 export { type ChartSeries, lineChartSvg } from '../../infra/bench/svg-chart';
@@ -35,7 +49,7 @@ export { localTarget } from '../../infra/verify/target';
 export { type VerifyReport, verify } from '../../infra/verify/verify';
 export { infraStatus, infraUp, runningKafkaBrokers } from '../../infra/local/infra';
 export { SHOP_CONSUMER_GROUPS } from '../../infra/local/topics';
-export { type ServiceName } from '../../infra/local/services';
+export { SERVICES, type ServiceName } from '../../infra/local/services';
 export {
   type Io as ShopIo,
   kill as killService,
@@ -45,3 +59,13 @@ export {
 } from '../../infra/local/shop/commands';
 export { isAlive, isPortOpen } from '../../infra/local/process';
 export { VEGETA_VERSION, ensureVegeta } from '../../infra/local/vegeta';
+export {
+  DEMOS,
+  DEMO_NAMES,
+  type DemoEntry,
+  type DemoName,
+  demoEntry,
+  isDemoName,
+} from '../../infra/control-room/demo-catalogue';
+export { npmScript } from '../../infra/testing/npm-script';
+export { errorText, withTimeout } from '../../infra/local/async';

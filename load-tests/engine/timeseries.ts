@@ -11,7 +11,14 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { saleKeys } from '@seckill/redis';
-import { SHOP_CONSUMER_GROUPS, localKafkaAdmin, localTarget, positions } from './infra';
+import {
+  SHOP_CONSUMER_GROUPS,
+  errorText,
+  localKafkaAdmin,
+  localTarget,
+  positions,
+  withTimeout,
+} from './infra';
 
 export const SAMPLE_EVERY_MS = 500;
 
@@ -61,17 +68,6 @@ export interface Sampler {
 export interface SamplerTiming {
   readonly everyMs: number;
   readonly timeoutMs: number;
-}
-
-const errorText = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Reads every `everyMs` (from the start of one read to the next) until stopped. */

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HotPathHeader, ProblemCode, SaleFlow } from '@seckill/contracts';
+import { injectTraceContext } from '@seckill/observability';
 
 /** What order-service answered, read in full. */
 export interface UpstreamAnswer {
@@ -14,7 +15,8 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 /**
  * The headers a forwarded request carries: the caller's token (order-service verifies it again),
  * the idempotency key, the gateway's own request id (so both services log the same id) and the
- * trace context. Nothing else: no cookies, no client-chosen hop-by-hop or forwarding headers.
+ * trace context (the caller's, or while tracing is on the gateway's own span). Nothing else: no
+ * cookies, no client-chosen hop-by-hop or forwarding headers.
  */
 export function forwardedHeaders(
   incoming: IncomingHttpHeaders,
@@ -30,6 +32,8 @@ export function forwardedHeaders(
   if (typeof traceparent === 'string' && TRACEPARENT.test(traceparent)) {
     headers.traceparent = traceparent;
   }
+  // Tracing on: order-service continues the gateway's own span (the caller's is its parent).
+  injectTraceContext(headers);
   return headers;
 }
 

@@ -26,9 +26,18 @@ describe('parseArgs', () => {
         keepInfra: false,
         timeoutMs: DEFAULT_READY_TIMEOUT_MS,
         rehearse: true,
+        tracing: false,
       },
       noColor: false,
     });
+  });
+
+  it('starts tracing with --tracing, which only "up" takes', () => {
+    expect(parseArgs(['--tracing', '-d']).command).toMatchObject({ kind: 'up', tracing: true });
+    expect(usageError(['restart', 'gateway', '--tracing'])).toMatch(
+      /"restart" does not take --tracing/,
+    );
+    expect(usageError(['--tracing=yes'])).toMatch(/--tracing takes no value/);
   });
 
   it('skips the rehearsal with --no-rehearsal, which only "up" takes', () => {
@@ -50,6 +59,7 @@ describe('parseArgs', () => {
       keepInfra: false,
       timeoutMs: DEFAULT_READY_TIMEOUT_MS,
       rehearse: true,
+      tracing: false,
     };
     expect(parseArgs(['--brokers', '3', '--detach']).command).toEqual(expected);
     expect(parseArgs(['up', '--brokers=3', '-d']).command).toEqual(expected);

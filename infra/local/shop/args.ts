@@ -18,6 +18,8 @@ export type ShopCommand =
       readonly timeoutMs: number;
       /** Rehearse a small sale before "ready" when a service was started (REHEARSAL). */
       readonly rehearse: boolean;
+      /** Start Jaeger and give the services started now its OTLP endpoint (docs/tracing.md). */
+      readonly tracing: boolean;
     }
   | { readonly kind: 'status' }
   | {
@@ -68,6 +70,8 @@ Commands:
       --no-rehearsal   skip the rehearsal: when it starts a service, "up" first sells a small
                        sale (50 units, 1,000 buyers) and waits for its saga, so that the next
                        crowd meets a warm shop; without it the first burst is served cold
+      --tracing        also start Jaeger (built with Go on first use) and trace every purchase
+                       end to end; the table prints the Jaeger UI (docs/tracing.md)
   status               each service's pid, port, liveness and readiness, and the infra
   stop [--keep-infra]  stop the services (SIGTERM, SIGKILL after 20 s), then the infra
   stop <service...>    stop only these services (SIGTERM, SIGKILL after 20 s); the rest and the
@@ -110,6 +114,7 @@ const FLAG_OPTIONS: Record<string, string> = {
   '-d': 'detach',
   '--keep-infra': 'keep-infra',
   '--no-rehearsal': 'no-rehearsal',
+  '--tracing': 'tracing',
   '--no-color': 'no-color',
   '--help': 'help',
   '-h': 'help',
@@ -117,7 +122,7 @@ const FLAG_OPTIONS: Record<string, string> = {
 
 /** Which options each command accepts (no-color and help go with every command). */
 const ALLOWED: Record<CommandName, readonly string[]> = {
-  up: ['brokers', 'detach', 'keep-infra', 'timeout', 'no-rehearsal'],
+  up: ['brokers', 'detach', 'keep-infra', 'timeout', 'no-rehearsal', 'tracing'],
   status: [],
   stop: ['keep-infra'],
   kill: [],
@@ -223,6 +228,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
           keepInfra: flags.has('keep-infra'),
           timeoutMs,
           rehearse: !flags.has('no-rehearsal'),
+          tracing: flags.has('tracing'),
         },
         noColor,
       };

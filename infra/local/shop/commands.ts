@@ -6,6 +6,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { infraDown, infraEndpoints, infraStatus, infraUp, runningKafkaBrokers } from '../infra';
 import { type BrokerCount, HOST, type InfraLayout, infraLayout } from '../infra-paths';
+import {
+  JAEGER_COMPONENT,
+  JAEGER_PORTS,
+  jaegerPid,
+  otlpEndpoint,
+  readyJaeger,
+  startJaeger,
+  stopJaeger,
+} from '../jaeger';
 import { migrateAll } from '../migrate';
 import { acquireLock, isAlive, isPortOpen, removePidFile } from '../process';
 import { type Log, formatElapsed, step } from '../progress';
@@ -21,6 +30,15 @@ import { provisionAllTopics } from '../topics';
 import { brokersForRestart, chooseBrokers } from './brokers';
 import { waitSagaIdle, localKafkaAdmin } from '../../bench/group-lag';
 import { demoSaleHint, ensureDemoSale } from './demo-sale';
+import {
+  CONTROL_ROOM,
+  CONTROL_ROOM_PORT,
+  adminToken,
+  controlRoomPid,
+  controlRoomUrl,
+  startControlRoom,
+  stopControlRoom,
+} from './control-room';
 import { rehearsalLine, rehearseSale } from './rehearsal';
 import { build } from './build';
 import { type Painter, painter } from './colors';
@@ -43,7 +61,13 @@ import {
   stopServices,
   waitUntilReady,
 } from './runner';
-import { type StatusRow, type UpRow, renderStatusTable, renderUpTable } from './table';
+import {
+  type StatusRow,
+  type UpRow,
+  infraAddress,
+  renderStatusTable,
+  renderUpTable,
+} from './table';
 import { followFiles, lastLines } from './tail';
 
 export interface Io {
@@ -88,6 +112,8 @@ export interface UpOptions {
   readonly keepInfra: boolean;
   readonly timeoutMs: number;
   readonly rehearse: boolean;
+  /** Start Jaeger; the services started now export their spans to it. */
+  readonly tracing: boolean;
 }
 
 /**
@@ -201,10 +227,16 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
   await timed('topics', () =>
     provisionAllTopics(endpoints.kafkaBrokers, (line) => log(`  ${line}`)),
   );
+  const jaeger = opts.tracing ? await timed('jaeger', () => upJaeger(layout, log)) : undefined;
 
   const svcStarted = Date.now();
   log(`services ...`);
-  const procs = await startMissing(layout, endpoints, brokers, log);
+  const procs = await startMissing(layout, tracedEndpoints(endpoints, opts.tracing), brokers, log);
+  if (opts.tracing && procs.some((p) => p.reused)) {
+    log(
+      `  services already running keep their settings: "npm run shop -- restart <service>" to trace them too`,
+    );
+  }
   log(
     `services: waiting until every /health/ready answers 200 (up to ${formatElapsed(opts.timeoutMs)})`,
   );
@@ -230,6 +262,25 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
       : `ready in ${formatElapsed(readyAt.get(p.spec.name) ?? 0)}`,
     ok: true,
   }));
+  const room = await timed('control-room', () =>
+    startControlRoom(layout, endpoints, log, jaeger ? { jaegerUiUrl: jaegerUi() } : {}),
+  );
+  rows.push({
+    name: CONTROL_ROOM,
+    url: controlRoomUrl(),
+    pid: room.pid,
+    status: room.reused ? 'ready (already running)' : 'ready',
+    ok: true,
+  });
+  if (jaeger) {
+    rows.push({
+      name: JAEGER_COMPONENT,
+      url: jaegerUi(),
+      pid: jaeger.pid,
+      status: jaeger.reused ? 'ready (already running)' : 'ready',
+      ok: true,
+    });
+  }
   const gatewayUrl = baseUrl(serviceSpec('gateway').port);
   const demo = await timed('demo sale', () =>
     ensureDemoSale(gatewayUrl, layout.dataDir, LOCAL_JWT_SECRET),
@@ -246,6 +297,14 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
   io.out(
     `Entry point: ${baseUrl(serviceSpec('gateway').port)}  ·  metrics: <url>/metrics  ·  logs: ${rel(layout, layout.logDir)}/<service>.log`,
   );
+  io.out(
+    `Control room: ${controlRoomUrl()} (live; its demos need the admin token ${adminToken(layout)})`,
+  );
+  if (jaeger) {
+    io.out(
+      `Traces: ${jaegerUi()} (one trace per purchase; the API: ${jaegerUi()}/api/traces?service=gateway; docs/tracing.md)`,
+    );
+  }
   if (opts.detach) {
     io.out(
       'Running in the background: "npm run shop -- status | logs | kill <svc> | restart <svc> | stop".',
@@ -266,6 +325,23 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
   // Stopped from another terminal: whoever did that also decided about the infra.
   if (stream.reason === 'stopped') return 0;
   return shutdown(layout, opts.keepInfra, io, stream.stopFollowing);
+}
+
+/** Jaeger's UI (and HTTP API) of a shop run with --tracing. */
+function jaegerUi(): string {
+  return infraAddress(JAEGER_COMPONENT, JAEGER_PORTS.query);
+}
+
+/** Starts Jaeger (built with Go on first use) and waits until it takes spans. */
+async function upJaeger(layout: InfraLayout, log: Log): Promise<{ pid: number; reused: boolean }> {
+  const handle = await startJaeger(layout, (line) => log(`  ${line}`));
+  await readyJaeger(handle, (line) => log(`  ${line}`));
+  return handle;
+}
+
+/** The services' endpoints, with Jaeger's OTLP endpoint when tracing (else none: tracing off). */
+function tracedEndpoints(endpoints: InfraEndpoints, tracing: boolean): InfraEndpoints {
+  return tracing ? { ...endpoints, otlpEndpoint: otlpEndpoint() } : endpoints;
 }
 
 /** Ctrl-C after `up`: services (gracefully), then the infra unless asked to keep it. */
@@ -290,8 +366,11 @@ async function shutdown(
       if (st.kind === 'alive') signal(st.record.pid, 'SIGKILL');
     }
   });
+  await stopControlRoom(layout, log);
   // The logs keep streaming until the services are gone, so their drain messages show.
   await stopServices(layout, SERVICES, log);
+  // After the services: their last spans are exported on the way out.
+  await stopJaeger(layout, log);
   stopFollowing();
   hurry = false;
   log(`services stopped in ${formatElapsed(Date.now() - started)}`);
@@ -432,18 +511,51 @@ async function statusRow(layout: InfraLayout, spec: ServiceSpec): Promise<Status
   };
 }
 
+async function controlRoomRow(layout: InfraLayout): Promise<StatusRow> {
+  const pid = controlRoomPid(layout);
+  const answering = pid !== null && (await isPortOpen(HOST, CONTROL_ROOM_PORT, 500));
+  return {
+    name: CONTROL_ROOM,
+    pid,
+    port: CONTROL_ROOM_PORT,
+    state: pid === null ? 'stopped' : 'running',
+    live: pid === null ? null : answering,
+    ready: pid === null ? null : answering,
+    note: answering ? controlRoomUrl() : pid === null ? '' : 'starting',
+  };
+}
+
+/** Jaeger's row while it runs (a shop up with --tracing); none otherwise. */
+async function jaegerRows(layout: InfraLayout): Promise<StatusRow[]> {
+  const pid = jaegerPid(layout);
+  if (pid === null) return [];
+  const answering = await isPortOpen(HOST, JAEGER_PORTS.query, 500);
+  return [
+    {
+      name: JAEGER_COMPONENT,
+      pid,
+      port: JAEGER_PORTS.query,
+      state: 'running',
+      live: answering,
+      ready: answering,
+      note: answering ? jaegerUi() : 'starting',
+    },
+  ];
+}
+
 export async function status(io: Io): Promise<number> {
   const layout = infraLayout();
-  const [rows, infra] = await Promise.all([
-    Promise.all(SERVICES.map((s) => statusRow(layout, s))),
+  const [rows, infra, jaeger] = await Promise.all([
+    Promise.all([...SERVICES.map((s) => statusRow(layout, s)), controlRoomRow(layout)]),
     infraStatus(),
+    jaegerRows(layout),
   ]);
-  io.out(renderStatusTable(rows, infra, io.paint));
-  const ready = rows.filter((r) => r.ready).length;
+  io.out(renderStatusTable([...rows, ...jaeger], infra, io.paint));
+  const ready = rows.filter((r) => r.ready && r.name !== CONTROL_ROOM).length;
   const infraUpCount = infra.filter((c) => c.running).length;
   io.out('');
   io.out(
-    `${ready}/${rows.length} services ready, ${infraUpCount}/${infra.length} infra components running; logs in ${rel(layout, layout.logDir)}/`,
+    `${ready}/${SERVICES.length} services ready, ${infraUpCount}/${infra.length} infra components running; logs in ${rel(layout, layout.logDir)}/`,
   );
   return 0;
 }
@@ -463,9 +575,12 @@ export async function stop(
   const specs = names.length ? names.map(serviceSpec) : SERVICES;
   const release = await acquireLock(serviceLock(layout), io.log);
   try {
+    // The control room watches the services: it goes first, so their stop is not a "fault".
+    if (!names.length) await stopControlRoom(layout, io.log);
     await step(io.log, `services: stop${names.length ? ` ${names.join(', ')}` : ''}`, () =>
       stopServices(layout, specs, io.log),
     );
+    if (!names.length) await stopJaeger(layout, io.log);
   } finally {
     release();
   }
@@ -551,8 +666,12 @@ export async function restart(
         );
       }
     }
-    for (const { spec, brokers } of starts)
-      procs.push(await startService(layout, spec, infraEndpoints(brokers), brokers));
+    // A shop started with --tracing (Jaeger runs) traces what it restarts as well.
+    const tracing = jaegerPid(layout) !== null;
+    for (const { spec, brokers } of starts) {
+      const endpoints = tracedEndpoints(infraEndpoints(brokers), tracing);
+      procs.push(await startService(layout, spec, endpoints, brokers));
+    }
   } finally {
     release();
   }

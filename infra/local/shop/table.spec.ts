@@ -67,6 +67,7 @@ describe('renderUpTable', () => {
     expect(infraAddress('postgres', 5432)).toBe('postgresql://127.0.0.1:5432');
     expect(infraAddress('redis', 6379)).toBe('redis://127.0.0.1:6379');
     expect(infraAddress('kafka-2', 9093)).toBe('127.0.0.1:9093');
+    expect(infraAddress('jaeger', 16686)).toBe('http://127.0.0.1:16686');
   });
 });
 

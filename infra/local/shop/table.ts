@@ -46,6 +46,8 @@ export interface UpRow {
 export function infraAddress(component: string, port: number, host = '127.0.0.1'): string {
   if (component === 'postgres') return `postgresql://${host}:${port}`;
   if (component === 'redis') return `redis://${host}:${port}`;
+  // Tracing (--tracing): its UI and HTTP API, what a person opens.
+  if (component === 'jaeger') return `http://${host}:${port}`;
   return `${host}:${port}`;
 }
 

@@ -36,6 +36,38 @@ const urlWithProtocols = (protocols: readonly string[], example: string) =>
     }
   }, `must be a URL like ${example}`);
 
+/** The OpenTelemetry samplers a service accepts (the specification's names). */
+export const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+/**
+ * Tracing (docs/tracing.md), with OpenTelemetry's standard variable names. Off unless
+ * OTEL_EXPORTER_OTLP_ENDPOINT names a collector (Jaeger's OTLP/HTTP port): then the service
+ * starts the SDK and exports spans there. OTEL_SDK_DISABLED=true keeps it off all the same.
+ */
+export const tracingConfig = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: urlWithProtocols(['http:', 'https:'], 'http://host:4318').optional(),
+  OTEL_SDK_DISABLED: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  OTEL_TRACES_SAMPLER: z
+    .enum(TRACE_SAMPLERS, { message: `must be one of ${TRACE_SAMPLERS.join(', ')}` })
+    .default('parentbased_always_on'),
+  /** The ratio of the *traceidratio samplers, from 0 (none) to 1 (every trace). */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number({ message: 'must be a ratio between 0 and 1' })
+    .min(0, 'must be a ratio between 0 and 1')
+    .max(1, 'must be a ratio between 0 and 1')
+    .default(1),
+};
+
 export const serviceBaseConfig = {
   NODE_ENV: z
     .enum(['development', 'production', 'test'], {
@@ -60,6 +92,7 @@ export const serviceBaseConfig = {
    * at net.core.somaxconn (4096 on Debian 12).
    */
   HTTP_LISTEN_BACKLOG: count('connections', 1, 4096),
+  ...tracingConfig,
 };
 
 export const databaseConfig = {

@@ -85,6 +85,47 @@ describe('loadConfig', () => {
     }
   });
 
+  it('leaves tracing off by default, with the parent-based sampler', () => {
+    const config = loadConfig('svc', schema, valid);
+    expect(config.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(config.OTEL_SDK_DISABLED).toBe(false);
+    expect(config.OTEL_TRACES_SAMPLER).toBe('parentbased_always_on');
+    expect(config.OTEL_TRACES_SAMPLER_ARG).toBe(1);
+  });
+
+  it('reads the OpenTelemetry variables', () => {
+    const config = loadConfig('svc', schema, {
+      ...valid,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_SDK_DISABLED: 'true',
+    });
+    expect(config).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: 0.25,
+      OTEL_SDK_DISABLED: true,
+    });
+    // Blank, as the local runner passes it without --tracing: off.
+    expect(
+      loadConfig('svc', schema, { ...valid, OTEL_EXPORTER_OTLP_ENDPOINT: '' })
+        .OTEL_EXPORTER_OTLP_ENDPOINT,
+    ).toBeUndefined();
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'jaeger:4318'],
+    ['OTEL_TRACES_SAMPLER', 'sometimes'],
+    ['OTEL_TRACES_SAMPLER_ARG', '1.5'],
+    ['OTEL_TRACES_SAMPLER_ARG', 'half'],
+    ['OTEL_SDK_DISABLED', 'yes'],
+  ])('refuses %s=%j, naming the variable', (variable, value) => {
+    const problems = problemsOf({ ...valid, [variable]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${variable} `));
+  });
+
   it('ignores variables the schema does not know', () => {
     expect(() => loadConfig('svc', schema, { ...valid, UNRELATED: 'x' })).not.toThrow();
   });

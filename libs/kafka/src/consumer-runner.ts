@@ -10,7 +10,18 @@ import {
   retryTopic,
   retryTopicSpecs,
 } from '@seckill/contracts';
-import { MetricsRegistry, runWithCorrelation, ServiceLogger } from '@seckill/observability';
+import type { Context, Span } from '@opentelemetry/api';
+import {
+  captureContext,
+  type CorrelationContext,
+  currentCorrelation,
+  MetricsRegistry,
+  runInContext,
+  runInSpan,
+  runWithCorrelation,
+  ServiceLogger,
+  tracingEnabled,
+} from '@seckill/observability';
 import { deadLetterRecord } from './dead-letter';
 import { BackoffPolicy, DEFAULT_BACKOFF, NonRetriableError } from './errors';
 import { ConsumerStore, EventOrigin, Outbox, OutboxEntry } from './consumer-store';
@@ -20,6 +31,7 @@ import { Coalescer } from './coalescer';
 import { withHeartbeats } from './heartbeats';
 import { bucketCapacity, Clock, PausedPartitions, TokenBucket } from './rate-limit';
 import { retryRecord, retryStateOf, withoutRetryHeaders } from './retry';
+import { endConsumerSpans, startConsumerSpan } from './tracing';
 
 export interface EventContext {
   /** Where the event was first read from (also when it comes back from a retry topic). */
@@ -354,6 +366,14 @@ export class KafkaConsumerRunner {
       'Partitions paused, by reason (rate_limit, yield, retry_not_due, unavailable)',
       ['group', 'reason'],
     );
+    // The cap as a series, so a dashboard draws each group's drain against its limit.
+    metrics
+      .gauge(
+        'seckill_consumer_rate_cap_events_per_second',
+        'The processing-rate cap of a consumer group (peak shaving); 0: no cap',
+        ['group'],
+      )
+      .set({ group: options.groupId }, this.bucket?.ratePerSecond ?? 0);
     this.groupSizes = metrics.histogram(
       'seckill_consumer_transaction_events',
       'Events per consumer transaction (the chunks of the partitions handled at once)',
@@ -748,9 +768,28 @@ export class KafkaConsumerRunner {
     });
   }
 
-  /** Inbox rows, effects and follow-up events of `items` in one transaction. */
+  /**
+   * Inbox rows, effects and follow-up events of `items` in one transaction. While tracing is on,
+   * each new event is handled in its CONSUMER span, ended once the transaction settled.
+   */
   private async applyInTransaction(
     items: readonly EventItem[],
+  ): Promise<Array<'processed' | 'duplicate'>> {
+    if (!tracingEnabled()) return this.applyItems(items, undefined);
+    const spans: Span[] = [];
+    try {
+      const outcomes = await this.applyItems(items, spans);
+      endConsumerSpans(spans);
+      return outcomes;
+    } catch (error) {
+      endConsumerSpans(spans, error instanceof HandlerFailure ? error.error : error);
+      throw error;
+    }
+  }
+
+  private async applyItems(
+    items: readonly EventItem[],
+    spans: Span[] | undefined,
   ): Promise<Array<'processed' | 'duplicate'>> {
     const { store } = this.options;
     let committed: readonly OutboxEntry[] = [];
@@ -771,9 +810,13 @@ export class KafkaConsumerRunner {
           continue;
         }
         const correlationId = headerText(item.message, HEADER.correlationId) ?? item.event.eventId;
+        const scope = () => batch.scope(item.context, index, item.event.key);
+        const handle = () => item.handler.handle(item.event as never, scope());
+        const span = spans && this.consumerSpan(item);
+        if (span) spans?.push(span);
         try {
           await runWithCorrelation({ correlationId }, () =>
-            item.handler.handle(item.event as never, batch.scope(item.context, index)),
+            span ? runInSpan(span, handle) : handle(),
           );
         } catch (error) {
           throw new HandlerFailure(error, index);
@@ -787,6 +830,16 @@ export class KafkaConsumerRunner {
     });
     if (committed.length > 0) store.outboxCommitted();
     return outcomes;
+  }
+
+  private consumerSpan(item: EventItem): Span {
+    return startConsumerSpan({
+      ...item.context,
+      key: item.event.key,
+      eventId: item.event.eventId,
+      eventType: item.event.type,
+      headers: item.message.headers,
+    });
   }
 
   private deadLetterOf(item: Item, reason: string, error: string, attempts: number): Outcome {
@@ -843,23 +896,41 @@ export class HandlerBatch<Tx> {
   readonly outbox: OutboxEntry[] = [];
   /** Writer → its rows, and the first event (its index) that staged one. */
   private readonly staged = new Map<ChunkWriter<unknown, Tx>, { rows: unknown[]; index: number }>();
+  /** The flow (correlation, trace context) of each handled event, by the event's key. */
+  private readonly flows = new Map<string, Flow>();
 
-  /** Adds to `outbox`: what handlers and writers get as their `Outbox`. */
+  /**
+   * Adds to `outbox`: what handlers and writers get as their `Outbox`. A handler adds within its
+   * event's flow, so its events carry that flow's correlation id and trace context. A writer
+   * adds after the handlers, outside any flow: its event takes the flow of the handled event of
+   * the same key (the saga's events are all keyed by order id), so `shipment.created`, written
+   * by the logistics writer, continues the trace of the `payment.succeeded` that asked for it.
+   */
   private readonly outboxAdder: Outbox = {
     add: <TType extends string, TPayload>(
       definition: EventDefinition<TType, TPayload>,
       payload: TPayload,
     ): EventEnvelope<TType, TPayload> => {
-      const entry = outboxEntry(definition, payload);
+      const event = createEvent(definition, payload);
+      const flow = currentCorrelation() ? undefined : this.flows.get(event.key);
+      const entry = flow
+        ? runWithFlow(flow, () => outboxEntryOf(definition, event))
+        : outboxEntryOf(definition, event);
       this.outbox.push(entry);
-      return entry.event as EventEnvelope<TType, TPayload>;
+      return event;
     },
   };
 
   constructor(readonly tx: Tx) {}
 
-  /** The scope of the `index`-th event of the transaction. */
-  scope(context: EventContext, index = 0): HandlerScope<Tx> {
+  /**
+   * The scope of the `index`-th event of the transaction. Called in the event's flow, with its
+   * `key`, the batch remembers that flow for the events writers add later (see `outbox`).
+   */
+  scope(context: EventContext, index = 0, key?: string): HandlerScope<Tx> {
+    if (key !== undefined) {
+      this.flows.set(key, { correlation: currentCorrelation(), trace: captureContext() });
+    }
     const { staged } = this;
     return {
       tx: this.tx,
@@ -902,7 +973,24 @@ export function outboxEntry<TType extends string, TPayload>(
   definition: EventDefinition<TType, TPayload>,
   payload: TPayload,
 ): OutboxEntry {
-  const event = createEvent(definition, payload);
+  return outboxEntryOf(definition, createEvent(definition, payload));
+}
+
+/** The flow an event was handled in: what the events written for it later continue. */
+interface Flow {
+  readonly correlation: CorrelationContext | undefined;
+  readonly trace: Context | undefined;
+}
+
+function runWithFlow<T>(flow: Flow, fn: () => T): T {
+  const inTrace = () => runInContext(flow.trace, fn);
+  return flow.correlation ? runWithCorrelation(flow.correlation, inTrace) : inTrace();
+}
+
+function outboxEntryOf<TType extends string, TPayload>(
+  definition: EventDefinition<TType, TPayload>,
+  event: EventEnvelope<TType, TPayload>,
+): OutboxEntry {
   const record = toRecord(definition, event);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(record.headers ?? {})) {

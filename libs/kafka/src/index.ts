@@ -14,5 +14,6 @@ export * from './rate-limit';
 export * from './kafka.module';
 export * from './outbox-relay';
 export * from './wakeable-pause';
+export * from './tracing';
 export * from './on-topic';
 export * from './testing/consumer-scenario';

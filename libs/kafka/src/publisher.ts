@@ -1,6 +1,7 @@
 import { CompressionTypes, IHeaders, Kafka, Partitioners, Producer } from 'kafkajs';
 import type { EventDefinition, EventEnvelope } from '@seckill/contracts';
-import { currentCorrelation } from '@seckill/observability';
+import { currentCorrelation, injectTraceContext, tracingEnabled } from '@seckill/observability';
+import { publishSpans } from './tracing';
 
 export const HEADER = {
   eventId: 'event-id',
@@ -76,6 +77,18 @@ export class EventPublisher {
 
   private async sendNow(records: readonly OutgoingRecord[]): Promise<void> {
     await this.connect();
+    // Each traced record's PRODUCER span covers the send up to the ack (see publishSpans).
+    const spans = tracingEnabled() ? publishSpans(records) : undefined;
+    try {
+      await this.sendBatch(spans?.records ?? records);
+    } catch (error) {
+      spans?.end(error);
+      throw error;
+    }
+    spans?.end();
+  }
+
+  private async sendBatch(records: readonly OutgoingRecord[]): Promise<void> {
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const record of records) {
       const list = byTopic.get(record.topic) ?? [];
@@ -99,20 +112,23 @@ export class EventPublisher {
   }
 }
 
+/**
+ * The Kafka record of `event`, with the headers every copy of it keeps (in an outbox row, in a
+ * Redis outbox stream entry): its id, type and version, the correlation id of the flow that
+ * made it and, while tracing is on, that flow's trace context (`traceparent`), so that one
+ * purchase stays one trace however long the event waits in an outbox.
+ */
 export function toRecord<TType extends string, TPayload>(
   definition: EventDefinition<TType, TPayload>,
   event: EventEnvelope<TType, TPayload>,
 ): OutgoingRecord {
   const correlation = currentCorrelation();
-  return {
-    topic: definition.topic,
-    key: event.key,
-    value: JSON.stringify(event),
-    headers: {
-      [HEADER.eventId]: event.eventId,
-      [HEADER.eventType]: event.type,
-      [HEADER.eventVersion]: String(event.version),
-      ...(correlation ? { [HEADER.correlationId]: correlation.correlationId } : {}),
-    },
+  const headers: Record<string, string> = {
+    [HEADER.eventId]: event.eventId,
+    [HEADER.eventType]: event.type,
+    [HEADER.eventVersion]: String(event.version),
+    ...(correlation ? { [HEADER.correlationId]: correlation.correlationId } : {}),
   };
+  if (tracingEnabled()) injectTraceContext(headers);
+  return { topic: definition.topic, key: event.key, value: JSON.stringify(event), headers };
 }

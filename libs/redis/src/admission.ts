@@ -1,4 +1,6 @@
+import { SpanKind } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
+import { tracingEnabled, withSpan } from '@seckill/observability';
 import { encodeStockSignal, orderIndexKey, OUTBOX_STREAMS_KEY, saleKeys } from './sale-keys';
 import { STOCK_CHANNEL } from './stock-channel';
 
@@ -146,6 +148,29 @@ export class AdmissionScript {
   }
 
   async admit(request: AdmissionRequest): Promise<AdmissionResult> {
+    if (!tracingEnabled()) return this.run(request);
+    // A CLIENT span around the one round trip that decides the purchase (database semantic
+    // conventions), with the script's verdict.
+    return withSpan(
+      'EVALSHA seckill.admission',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': 'redis',
+          'db.operation.name': 'EVALSHA',
+          'seckill.sale_id': request.saleId,
+          'seckill.order_id': request.orderId,
+        },
+      },
+      async (span) => {
+        const result = await this.run(request);
+        span.setAttribute('seckill.admission.outcome', result.outcome);
+        return result;
+      },
+    );
+  }
+
+  private async run(request: AdmissionRequest): Promise<AdmissionResult> {
     const { keys, args } = admissionCall(request);
     return parseAdmissionReply(await this.command(...keys, ...args));
   }

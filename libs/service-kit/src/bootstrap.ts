@@ -9,10 +9,15 @@ import {
   NestLoggerBridge,
   runWithCorrelation,
   ServiceLogger,
+  startTracing,
+  type Tracing,
+  tracingEnabled,
+  type TracingSettings,
 } from '@seckill/observability';
+import { traceRequests } from './http-tracing';
 import { ServiceKitModule } from './service-kit.module';
 
-export interface BaseServiceConfig {
+export interface BaseServiceConfig extends TracingSettings {
   readonly HOST: string;
   readonly PORT: number;
   readonly LOG_LEVEL: LogLevel;
@@ -61,6 +66,8 @@ export async function createServiceApp(
     void reply.header('x-request-id', request.id);
     runWithCorrelation({ correlationId: String(request.id) }, done);
   });
+  // After the correlation hook, so a request's span and its correlation id share one flow.
+  if (tracingEnabled()) traceRequests(fastify);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.httpDuration.observe(
       {
@@ -90,6 +97,19 @@ export async function createServiceApp(
 export async function runService(definition: ServiceDefinition): Promise<INestApplication> {
   const { service, config } = definition;
   const logger = ServiceLogger.create(service, config.LOG_LEVEL);
+  // Before the app is built, so every span-making piece sees the SDK (or its absence) from the
+  // first request on; off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/tracing.md).
+  const tracing = startTracing(service, config);
+  if (tracing.enabled) {
+    logger.info(
+      {
+        endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+        sampler: config.OTEL_TRACES_SAMPLER,
+        ratio: config.OTEL_TRACES_SAMPLER_ARG,
+      },
+      'tracing on',
+    );
+  }
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason }, 'unhandled promise rejection');
   });
@@ -110,7 +130,7 @@ export async function runService(definition: ServiceDefinition): Promise<INestAp
     process.on(signal, () => {
       if (closing) return;
       closing = true;
-      void shutDown(app, logger, signal, config.SHUTDOWN_TIMEOUT_MS);
+      void shutDown(app, logger, tracing, signal, config.SHUTDOWN_TIMEOUT_MS);
     });
   }
   return app;
@@ -120,6 +140,7 @@ export async function runService(definition: ServiceDefinition): Promise<INestAp
 async function shutDown(
   app: INestApplication,
   logger: ServiceLogger,
+  tracing: Tracing,
   signal: NodeJS.Signals,
   timeoutMs: number,
 ): Promise<void> {
@@ -132,6 +153,10 @@ async function shutDown(
   }, timeoutMs).unref();
   try {
     await app.close();
+    // The spans of the last events drained, exported before the process goes.
+    await tracing.shutdown().catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not export the last spans');
+    });
     logger.info({ durationMs: Date.now() - started }, 'shutdown complete');
     logger.flush();
     process.exit(0);

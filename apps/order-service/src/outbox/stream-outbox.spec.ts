@@ -1,3 +1,7 @@
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { createEvent, OrderCreatedV1 } from '@seckill/contracts';
+import { publishSpans, toRecord } from '@seckill/kafka';
+import { runInSpan, startSpan, startTracing } from '@seckill/observability';
 import { fromStreamFields, toStreamRecord } from './stream-outbox';
 
 describe('outbox stream records', () => {
@@ -33,5 +37,35 @@ describe('outbox stream records', () => {
       value: 'v',
       headers: {},
     });
+  });
+
+  it("keeps the request's trace context, which the relay's send span continues", async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = startTracing('order-service', {}, { exporter });
+    try {
+      const request = startSpan('POST /api/sales/:saleId/orders');
+      const event = createEvent(OrderCreatedV1, {
+        orderId: 'order-1',
+        saleId: 's-1',
+        userId: 'u-1',
+        quantity: 1,
+        idempotencyKey: 'k-1',
+        priceCents: 100,
+        acceptedAt: new Date(0).toISOString(),
+      });
+      const stream = toStreamRecord(runInSpan(request, () => toRecord(OrderCreatedV1, event)));
+      request.end();
+      const fields = ['topic', stream.topic, 'key', stream.key, 'value', stream.value];
+      fields.push('headers', JSON.stringify(stream.headers));
+      const relayed = fromStreamFields(fields);
+      expect(relayed?.headers?.traceparent).toContain(request.spanContext().spanId);
+
+      publishSpans(relayed ? [relayed] : []).end();
+      const send = exporter.getFinishedSpans().find((s) => s.name === 'send order.created');
+      expect(send?.spanContext().traceId).toBe(request.spanContext().traceId);
+      expect(send?.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+    } finally {
+      await tracing.shutdown();
+    }
   });
 });

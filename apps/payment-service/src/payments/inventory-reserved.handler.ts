@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type EnvelopeOf, InventoryReservedV1 } from '@seckill/contracts';
 import type { HandlerScope, IntegrationEventHandler } from '@seckill/kafka';
-import { ServiceLogger } from '@seckill/observability';
+import { currentTraceparent, ServiceLogger } from '@seckill/observability';
 import type { PaymentTransaction } from '../database';
 import { PaymentIntentWriter } from './payment-intent-writer';
 
@@ -31,7 +31,16 @@ export class InventoryReservedIntegrationEventHandler implements IntegrationEven
 
   async handle(event: InventoryReserved, scope: HandlerScope<PaymentTransaction>): Promise<void> {
     const { orderId, saleId, userId, quantity, amountCents } = event.payload;
-    const request = { eventId: event.eventId, orderId, saleId, userId, quantity, amountCents };
+    const request = {
+      eventId: event.eventId,
+      orderId,
+      saleId,
+      userId,
+      quantity,
+      amountCents,
+      // The capture runs later, outside this transaction: the intent carries the trace on.
+      traceContext: currentTraceparent(),
+    };
     scope.stage(this.writer, request);
     // What became of it is known once the writer ran; it logs that.
     this.logger.debug({ eventId: event.eventId, orderId }, 'payment intent staged');

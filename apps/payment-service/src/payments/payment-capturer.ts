@@ -9,7 +9,15 @@ import {
   outboxEntry,
   WakeablePause,
 } from '@seckill/kafka';
-import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import { SpanKind } from '@opentelemetry/api';
+import {
+  currentTraceparent,
+  extractTraceContext,
+  MetricsRegistry,
+  ServiceLogger,
+  withSpan,
+  withTraceparent,
+} from '@seckill/observability';
 import { lockOrders, PaymentDatabase, type PaymentTransaction } from '../database';
 import { CaptureRetryPolicy, captureWithRetries } from './capture-with-retries';
 import {
@@ -43,11 +51,15 @@ export interface Intent {
   readonly amountCents: number;
   /** Times taken up, this one included: more than 1 means an earlier try may have charged. */
   readonly attempts: number;
+  /** The traceparent the intent was written in (tracing on), or null. */
+  readonly traceContext?: string | null;
 }
 
 interface Settled {
   readonly intent: Intent;
   readonly charge: Charge;
+  /** The capture span's traceparent: what the result's events continue (tracing on). */
+  readonly traceContext?: string | null;
 }
 
 const MIN_POLL_INTERVAL_MS = 10;
@@ -175,6 +187,7 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
         quantity: number;
         amount_cents: number;
         attempts: number;
+        trace_context: string | null;
       }>
     >`
       UPDATE payments SET lease_until = now() + ${this.settings.leaseMs} * interval '1 millisecond',
@@ -185,7 +198,8 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
         ORDER BY created_at
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
-      RETURNING payment_id, order_id, sale_id, user_id, quantity, amount_cents, attempts`;
+      RETURNING payment_id, order_id, sale_id, user_id, quantity, amount_cents, attempts,
+                trace_context`;
     return rows.map((row) => ({
       paymentId: row.payment_id,
       orderId: row.order_id,
@@ -194,11 +208,30 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
       quantity: row.quantity,
       amountCents: row.amount_cents,
       attempts: row.attempts,
+      traceContext: row.trace_context,
     }));
   }
 
-  /** Charges one intent and records the result; on failure, leaves it for a later try. */
+  /**
+   * Charges one intent and records the result; on failure, leaves it for a later try. While
+   * tracing is on, the capture is a span of the purchase's trace (the intent's traceparent).
+   */
   async settle(intent: Intent): Promise<void> {
+    await withSpan(
+      'payment capture',
+      {
+        kind: SpanKind.CLIENT,
+        parent: extractTraceContext({ traceparent: intent.traceContext ?? undefined }),
+        attributes: {
+          'seckill.order_id': intent.orderId,
+          'seckill.payment.attempts': intent.attempts,
+        },
+      },
+      () => this.settleNow(intent),
+    );
+  }
+
+  private async settleNow(intent: Intent): Promise<void> {
     let charge: Charge;
     try {
       charge = await this.charge(intent);
@@ -207,7 +240,7 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
       return;
     }
     try {
-      await this.results.add({ intent, charge });
+      await this.results.add({ intent, charge, traceContext: currentTraceparent() });
     } catch (error) {
       // The lease runs out and the intent is taken up again: the provider answers the same.
       this.outcomes.inc({ outcome: 'retried' });
@@ -258,7 +291,9 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
         reason: error.message,
         amountCents: 0,
       };
-      await this.results.add({ intent, charge }).catch(() => undefined);
+      await this.results
+        .add({ intent, charge, traceContext: currentTraceparent() })
+        .catch(() => undefined);
       return;
     }
     const delayMs = backoffDelay(RETRY_BACKOFF, intent.attempts);
@@ -330,6 +365,19 @@ export class PaymentCapturer implements OnApplicationBootstrap, BeforeApplicatio
 
   /** The event of a result just recorded; a capture of an order cancelled meanwhile is refunded. */
   private async outcomeOf(
+    tx: PaymentTransaction,
+    settled: Settled,
+    cancelled: string | null,
+    entries: OutboxEntry[],
+  ): Promise<string> {
+    // Results are recorded together, outside their captures' flows: each event is written in
+    // its own capture's trace context.
+    return withTraceparent(settled.traceContext, () =>
+      this.outcomeInFlow(tx, settled, cancelled, entries),
+    );
+  }
+
+  private async outcomeInFlow(
     tx: PaymentTransaction,
     { intent, charge }: Settled,
     cancelled: string | null,

@@ -11,6 +11,8 @@ export interface IntentRequest {
   readonly userId: string;
   readonly quantity: number;
   readonly amountCents: number;
+  /** The handler's trace context (`currentTraceparent()`), for the capture to continue. */
+  readonly traceContext?: string | null;
 }
 
 /** What became of a request: a new intent, a void (the order was cancelled first), or nothing. */
@@ -60,17 +62,19 @@ export class PaymentIntentWriter implements ChunkWriter<IntentRequest, PaymentTr
     // (ON CONFLICT DO NOTHING, not a failed statement that would abort the runner's transaction).
     const inserted = await tx.$queryRaw<{ order_id: string; status: 'PENDING' | 'VOIDED' }[]>`
       INSERT INTO payments
-        (payment_id, order_id, sale_id, user_id, quantity, amount_cents, status, reason)
+        (payment_id, order_id, sale_id, user_id, quantity, amount_cents, status, reason,
+         trace_context)
       SELECT gen_random_uuid(), r.order_id, r.sale_id, r.user_id, r.quantity, r.amount_cents,
              CASE WHEN c.reason IS NULL THEN 'PENDING' ELSE 'VOIDED' END::payment_status,
-             'order cancelled before payment: ' || c.reason
+             'order cancelled before payment: ' || c.reason, r.trace_context
       FROM unnest(
         ${column((r) => r.orderId)}::text[],
         ${column((r) => r.saleId)}::text[],
         ${column((r) => r.userId)}::text[],
         ${column((r) => r.quantity)}::int[],
-        ${column((r) => r.amountCents)}::int[]
-      ) WITH ORDINALITY AS r(order_id, sale_id, user_id, quantity, amount_cents, n)
+        ${column((r) => r.amountCents)}::int[],
+        ${column((r) => r.traceContext ?? null)}::text[]
+      ) WITH ORDINALITY AS r(order_id, sale_id, user_id, quantity, amount_cents, trace_context, n)
       LEFT JOIN cancelled_orders c ON c.order_id = r.order_id
       ORDER BY r.n
       ON CONFLICT DO NOTHING
