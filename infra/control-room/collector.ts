@@ -156,6 +156,8 @@ interface PostgresView {
 }
 
 interface RedisView {
+  /** The sale whose stock was read: the newest sale PostgreSQL named at the time. */
+  readonly saleId: string | null;
   readonly stock: number | null;
   readonly outboxRedis: number;
 }
@@ -236,7 +238,11 @@ export class RoomCollector {
           atMs: pg.atMs,
           value: pg.value.sale && {
             ...pg.value.sale,
-            stockRedis: rd.ok && pg.value.sale.flow !== 'sync' ? rd.value.stock : null,
+            // Only a reading of this sale: just after a new sale, Redis's loop still reads the last.
+            stockRedis:
+              rd.ok && rd.value.saleId === pg.value.sale.saleId && pg.value.sale.flow !== 'sync'
+                ? rd.value.stock
+                : null,
           },
         };
     const backlogs: Reading<Backlogs> =
@@ -442,6 +448,7 @@ export class RoomCollector {
       readRedisOutboxes(this.redis, [], true),
     ]);
     return {
+      saleId,
       stock: stock === null ? null : Number(stock),
       outboxRedis: outboxes.reduce((sum, o) => sum + o.unpublished, 0),
     };

@@ -130,9 +130,13 @@ function drawCharts(): void {
   const sale = (s: RoomSnapshot) => (s.sale.ok ? s.sale.value : null);
   // Units taken rather than left: a sale of a million moves by hundreds, which a chart of what
   // is left would draw as a flat line. Redis moves first; PostgreSQL follows behind the lag.
+  const current = sale(snaps.at(-1) ?? snaps[0])?.saleId;
   const taken = (s: RoomSnapshot, left: number | null | undefined) => {
     const on = sale(s);
-    return on && left !== null && left !== undefined ? on.stock - left : null;
+    // The current sale only: the chart starts again when a new sale opens.
+    return on && on.saleId === current && left !== null && left !== undefined
+      ? on.stock - left
+      : null;
   };
   charts.stock.setData([
     xs,
