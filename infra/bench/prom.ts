@@ -1,7 +1,9 @@
 /**
  * Reading a counter from a service's Prometheus text (`GET /metrics`), e.g. how many requests
- * the gateway shed itself (`gateway_shed_requests_total{reason="sold_out"}`) during a run.
+ * the gateway shed itself (`gateway_shed_requests_total{reason="sold_out"}`) during a run. The
+ * text format itself is read by one parser, the control room's (prometheus-text.ts).
  */
+import { parsePrometheusText, sumOf } from '../control-room/prometheus-text';
 
 /** Sum of the samples of `name` whose labels include every pair in `labels`. */
 export function metricSum(
@@ -9,30 +11,16 @@ export function metricSum(
   name: string,
   labels: Readonly<Record<string, string>> = {},
 ): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const found = new Map<string, string>();
-    for (const pair of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
-      found.set(pair[1], pair[2]);
-    if (Object.entries(labels).every(([k, v]) => found.get(k) === v)) {
-      const value = Number(m[4]);
-      if (Number.isFinite(value)) sum += value;
-    }
-  }
-  return sum;
+  return sumOf(parsePrometheusText(text), name, labels);
 }
 
 /** The label values of `label` on the samples of `name`, with their sums. */
 export function metricByLabel(text: string, name: string, label: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const value = new RegExp(`${label}="((?:[^"\\\\]|\\\\.)*)"`).exec(line)?.[1];
-    if (value === undefined) continue;
-    out.set(value, metricSum(text, name, { [label]: value }));
+  for (const sample of parsePrometheusText(text)) {
+    const value = sample.labels[label];
+    if (sample.name !== name || value === undefined) continue;
+    out.set(value, (out.get(value) ?? 0) + sample.value);
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { fixKafkajsIdleSpin } from '@seckill/kafka';
 import { saleKeys } from '@seckill/redis';
-import { errorText, withTimeout } from '../local/async';
+import { errorText, type Repeating, repeatEvery, withTimeout } from '../local/async';
 import { readPostgresOutboxes, ShopDatabases } from '../verify/read-postgres';
 import { readRedisOutboxes } from '../verify/read-redis';
 import type { VerifyTarget } from '../verify/target';
@@ -57,9 +57,7 @@ async function httpText(url: string, timeoutMs: number): Promise<{ status: numbe
 /** One store's loop: its latest reading, replaced every `everyMs`, never overlapping itself. */
 export class ReadLoop<T> {
   latest: Reading<T> = { ok: false, error: NOT_READ_YET, atMs: Date.now() };
-  private running = false;
-  private wake: () => void = () => undefined;
-  private loop: Promise<void> | undefined;
+  private loop: Repeating | undefined;
 
   constructor(
     private readonly read: () => Promise<T>,
@@ -67,35 +65,18 @@ export class ReadLoop<T> {
   ) {}
 
   start(): void {
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
+    this.loop = repeatEvery(this.everyMs, async () => {
       const atMs = Date.now();
       try {
         this.latest = { ok: true, value: await withTimeout(this.read(), READ_TIMEOUT_MS), atMs };
       } catch (error) {
         this.latest = { ok: false, error: errorText(error), atMs };
       }
-      if (!this.running) break;
-      const pause = Math.max(0, this.everyMs - (Date.now() - atMs));
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pause);
-        // Stopping ends the pause at once (clearing the timer alone would leave it pending).
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+    });
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    await this.loop?.stop();
   }
 }
 

@@ -1,5 +1,5 @@
 import { demoEntry } from '../engine/infra';
-import { check, headerLines, passed, pause, repeat, since, verdictLines, wrap } from './demo';
+import { check, headerLines, passed, pause, since, verdictLines, wrap } from './demo';
 
 describe('headerLines', () => {
   it('says the title, the seed section and what to watch', () => {
@@ -61,23 +61,5 @@ describe('pause', () => {
     stop.abort();
     await waiting;
     expect(Date.now() - started).toBeLessThan(1_000);
-  });
-});
-
-describe('repeat', () => {
-  it('runs the step at once and until stopped, and stop waits for the step in hand', async () => {
-    let runs = 0;
-    const loop = repeat(5, async () => {
-      runs++;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    });
-    // Until it ran twice (a busy machine may take a while), then stop it.
-    for (let waited = 0; runs < 2 && waited < 5_000; waited += 5)
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    await loop.stop();
-    const after = runs;
-    expect(after).toBeGreaterThanOrEqual(2);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(runs).toBe(after);
   });
 });

@@ -101,40 +101,4 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export interface Repeating {
-  /** Ends the loop after the step in hand; resolves once it is done. */
-  stop(): Promise<void>;
-}
-
-/**
- * Runs `step` now and then every `everyMs` (from the start of one to the next) until stopped:
- * the progress lines a demo prints while the engine works. A step that throws is the step's
- * problem: `step` catches what it can say something about.
- */
-export function repeat(everyMs: number, step: () => Promise<void>): Repeating {
-  let running = true;
-  let wake = (): void => undefined;
-  const loop = (async () => {
-    while (running) {
-      const startedAt = Date.now();
-      await step();
-      if (!running) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, everyMs - (Date.now() - startedAt)));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      wake();
-      await loop;
-    },
-  };
-}
-
 export { errorText } from '../engine/infra';

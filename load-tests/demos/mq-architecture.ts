@@ -6,10 +6,10 @@
  * every service takes its part from its own topic, asynchronously.
  */
 import { TOPIC_CATALOGUE, Topic } from '@seckill/contracts';
-import { SHOP_CONSUMER_GROUPS, formatTable, localKafkaAdmin } from '../engine/infra';
+import { SHOP_CONSUMER_GROUPS, formatTable, localKafkaAdmin, repeatEvery } from '../engine/infra';
 import { runScenario } from '../engine/run';
 import steady from '../scenarios/steady';
-import { type DemoCheck, type Log, check, defineDemo, errorText, repeat } from './demo';
+import { type DemoCheck, type Log, check, defineDemo, errorText } from './demo';
 import { engineChecks, engineOptions } from './runs';
 import { type TopologySnapshot, readTopology, tickLines, topologyRows } from './topology';
 
@@ -87,7 +87,7 @@ export default defineDemo({
           `(npm run load -- steady --rate ${RATE} --duration ${DURATION_SEC}s); every 2 s, what ` +
           'each topic received and each group handled since the start, and its lag now:',
       );
-      const ticker = repeat(TICK_MS, async () => {
+      const ticker = repeatEvery(TICK_MS, async () => {
         try {
           for (const line of tickLines(
             first,

@@ -13,8 +13,9 @@ import {
   positions,
   readCommits,
   readEnds,
+  repeatEvery,
 } from '../engine/infra';
-import { type Log, errorText, repeat, since } from './demo';
+import { type Log, errorText, since } from './demo';
 
 export interface GroupTopology extends GroupPosition {
   /** The catalogue topics it has committed on (its retry topics left out). */
@@ -128,7 +129,7 @@ export function watchLag(
 ): LagWatch {
   const startMs = Date.now();
   let peaks: Peaks = new Map();
-  const loop = repeat(everyMs, async () => {
+  const loop = repeatEvery(everyMs, async () => {
     try {
       const lags = await positions(admin, groups);
       peaks = lagPeaks(peaks, lags);

@@ -68,4 +68,4 @@ export {
   isDemoName,
 } from '../../infra/control-room/demo-catalogue';
 export { npmScript } from '../../infra/testing/npm-script';
-export { errorText, withTimeout } from '../../infra/local/async';
+export { type Repeating, errorText, repeatEvery, withTimeout } from '../../infra/local/async';

@@ -17,6 +17,7 @@ import {
   localKafkaAdmin,
   localTarget,
   positions,
+  repeatEvery,
   withTimeout,
 } from './infra';
 
@@ -76,33 +77,17 @@ function poll<T>(
   timing: SamplerTiming,
 ): { stop: () => Promise<Sample<T>[]> } {
   const samples: Sample<T>[] = [];
-  let running = true;
-  let wake = (): void => undefined;
-  const loop = (async () => {
-    while (running) {
-      const atMs = Date.now();
-      try {
-        samples.push({ atMs, value: await withTimeout(read(), timing.timeoutMs) });
-      } catch (error) {
-        samples.push({ atMs, error: errorText(error) });
-      }
-      if (!running) break;
-      const pause = Math.max(0, timing.everyMs - (Date.now() - atMs));
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pause);
-        // Stopping ends the pause at once, rather than up to everyMs later.
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+  const loop = repeatEvery(timing.everyMs, async () => {
+    const atMs = Date.now();
+    try {
+      samples.push({ atMs, value: await withTimeout(read(), timing.timeoutMs) });
+    } catch (error) {
+      samples.push({ atMs, error: errorText(error) });
     }
-  })();
+  });
   return {
     stop: async () => {
-      running = false;
-      wake();
-      await loop;
+      await loop.stop();
       return samples;
     },
   };
