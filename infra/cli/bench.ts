@@ -1,5 +1,5 @@
 /**
- * npm run bench -- hot-path | drain [options] | --help
+ * npm run bench -- hot-path | drain | compare | tracing [options] | --help
  *
  * The design brief's performance figures, each as a ratio to a ceiling measured in the same run
  * on the same machine (see infra/bench/hot-path-bench.ts and docs/benchmarks.md).
@@ -37,6 +37,14 @@ interface CompareCli {
   ): Promise<number>;
 }
 
+/** load-tests/compare/tracing-cli.ts: tracing on against off, loaded by path the same way. */
+async function tracingMain(argv: readonly string[]): Promise<number> {
+  const cli = (await import(path.join(repoRoot(), 'load-tests', 'compare', 'tracing-cli.ts'))) as {
+    main(argv: readonly string[]): Promise<number>;
+  };
+  return cli.main(argv);
+}
+
 async function compareMain(argv: readonly string[]): Promise<number> {
   const cli = (await import(
     path.join(repoRoot(), 'load-tests', 'compare', 'cli.ts')
@@ -48,6 +56,7 @@ const d = BENCH_DEFAULTS;
 const USAGE = `Usage: npm run bench -- hot-path [options]
        npm run bench -- drain [options]    (the whole saga drains a backlog; drain --help)
        npm run bench -- compare [options]  (event-driven vs the synchronous baseline; compare --help)
+       npm run bench -- tracing [options]  (what OpenTelemetry costs, on against off; tracing --help)
 
 Measures, in one run with one load driver (autocannon):
   the HTTP ceiling (a bare node:http server; a bare Fastify route for reference), the
@@ -152,6 +161,7 @@ async function drainMain(argv: readonly string[]): Promise<number> {
 async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'drain') return drainMain(argv.slice(1));
   if (argv[0] === 'compare') return compareMain(argv.slice(1));
+  if (argv[0] === 'tracing') return tracingMain(argv.slice(1));
   const command = parseCommandLine('bench', USAGE, parseBenchArgs, argv);
   if (typeof command === 'number') return command;
   const log = lineLogger();

@@ -49,7 +49,7 @@ export { localTarget } from '../../infra/verify/target';
 export { type VerifyReport, verify } from '../../infra/verify/verify';
 export { infraStatus, infraUp, runningKafkaBrokers } from '../../infra/local/infra';
 export { SHOP_CONSUMER_GROUPS } from '../../infra/local/topics';
-export { SERVICES, type ServiceName } from '../../infra/local/services';
+export { SERVICES, SERVICE_NAMES, type ServiceName } from '../../infra/local/services';
 export {
   type Io as ShopIo,
   kill as killService,
@@ -69,3 +69,5 @@ export {
 } from '../../infra/control-room/demo-catalogue';
 export { npmScript } from '../../infra/testing/npm-script';
 export { type Repeating, errorText, repeatEvery, withTimeout } from '../../infra/local/async';
+export { readyJaeger, startJaeger } from '../../infra/local/jaeger';
+export { infraLayout } from '../../infra/local/infra-paths';

@@ -1,0 +1,79 @@
+/**
+ * The front door of `npm run bench -- tracing [options] | --help`: the usage text, the options,
+ * a shop that is not there, Ctrl-C, the exit code (0 when both runs passed their checks, 1
+ * otherwise, 2 on a usage error or a missing shop).
+ */
+import { shopIsUp } from '../chaos/cli';
+import { stopAttacks } from '../engine/attack';
+import { UsageError, lineLogger, stopAllChildren } from '../engine/infra';
+import {
+  COMMON_OPTIONS,
+  int,
+  type OptionValues,
+  parseScenarioOptions,
+  seconds,
+  usageLines,
+} from '../engine/options';
+import { formatTracingCost, runTracingCost } from './tracing-cost';
+
+export const TRACING_OPTIONS = {
+  rate: int(200, 'arrivals per second of the steady crowd, each way'),
+  duration: seconds(20, 'length of each run'),
+  users: int(600, 'distinct buyers'),
+};
+
+export const USAGE = `Usage: npm run bench -- tracing [options]
+
+What OpenTelemetry costs: the same steady open-model crowd against the running shop twice, its
+six services restarted in between, first with the SDK off (OTEL_SDK_DISABLED=true), then
+exporting every span to Jaeger (started if it does not run; built once with Go). Prints, per
+run, the CPU µs per answer of the hot path (gateway, order-service) and of the saga, and the
+202s' p50/p99, then the difference. Leaves the services running untraced. About 2 minutes.
+Start the shop first: npm run shop -- --detach
+
+Options:
+${usageLines(TRACING_OPTIONS).join('\n')}
+
+Options of every run (the load engine's):
+${usageLines(COMMON_OPTIONS).join('\n')}
+`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let o: OptionValues<typeof COMMON_OPTIONS & typeof TRACING_OPTIONS>;
+  try {
+    o = parseScenarioOptions({ ...COMMON_OPTIONS, ...TRACING_OPTIONS }, argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`bench tracing: ${err.message} ("npm run bench -- tracing --help")\n`);
+    return 2;
+  }
+  if (!(await shopIsUp(o.url))) {
+    process.stderr.write(
+      `bench tracing: the shop is not ready at ${o.url}; start it with "npm run shop -- --detach"\n`,
+    );
+    return 2;
+  }
+  const log = lineLogger();
+  const stopping = new AbortController();
+  process.once('SIGINT', () => {
+    log('\nbench tracing: interrupted; stopping vegeta, then restarting the services untraced');
+    stopping.abort();
+    stopAttacks();
+  });
+  try {
+    const report = await runTracingCost(
+      { common: o, rate: o.rate, duration: o.duration, users: o.users },
+      log,
+      stopping.signal,
+    );
+    log('');
+    for (const line of formatTracingCost(report)) log(line);
+    return report.runs.length === 2 && report.runs.every((r) => r.ok) ? 0 : 1;
+  } finally {
+    await stopAllChildren();
+  }
+}
