@@ -17,18 +17,21 @@ import {
 import { formatTracingCost, runTracingCost } from './tracing-cost';
 
 export const TRACING_OPTIONS = {
-  rate: int(200, 'arrivals per second of the steady crowd, each way'),
-  duration: seconds(20, 'length of each run'),
+  rate: int(50, 'arrivals per second of the steady crowd (below capacity: a cost, not a knee)'),
+  duration: seconds(30, 'length of each run'),
   users: int(600, 'distinct buyers'),
+  rounds: int(2, 'pairs of runs, off then on; the figures are the medians', 1, 10),
 };
 
 export const USAGE = `Usage: npm run bench -- tracing [options]
 
 What OpenTelemetry costs: the same steady open-model crowd against the running shop twice, its
-six services restarted in between, first with the SDK off (OTEL_SDK_DISABLED=true), then
-exporting every span to Jaeger (started if it does not run; built once with Go). Prints, per
+six services restarted (and warmed up by the shop's rehearsal) before each, first with the SDK
+off (OTEL_SDK_DISABLED=true), then exporting every span to Jaeger (started if it does not run;
+built once with Go). Prints, per
 run, the CPU µs per answer of the hot path (gateway, order-service) and of the saga, and the
-202s' p50/p99, then the difference. Leaves the services running untraced. About 2 minutes.
+202s' p50/p99, then the difference of the medians. Leaves the services running untraced.
+About a minute a run (4 runs with the defaults).
 Start the shop first: npm run shop -- --detach
 
 Options:
@@ -66,7 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   try {
     const report = await runTracingCost(
-      { common: o, rate: o.rate, duration: o.duration, users: o.users },
+      { common: o, rate: o.rate, duration: o.duration, users: o.users, rounds: o.rounds },
       log,
       stopping.signal,
     );

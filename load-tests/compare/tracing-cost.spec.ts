@@ -1,4 +1,4 @@
-import { type TracingRun, formatTracingCost, tracingDelta } from './tracing-cost';
+import { type TracingRun, formatTracingCost, modeOrder, tracingDelta } from './tracing-cost';
 
 const run = (tracing: 'off' | 'on', hotPathUs: number | null, p99Ms: number): TracingRun => ({
   tracing,
@@ -38,5 +38,24 @@ describe('formatTracingCost', () => {
     expect(lines.at(-1)).toBe(
       "tracing on costs the hot path 100 µs of CPU per answer (+25 %), the saga 200 µs; the 202's p99 20.0 → 30.0 ms",
     );
+  });
+});
+
+describe('modeOrder', () => {
+  it('alternates off and on, round after round', () => {
+    expect(modeOrder(2)).toEqual(['off', 'on', 'off', 'on']);
+  });
+});
+
+describe('formatTracingCost over rounds', () => {
+  it('takes the medians of each side', () => {
+    const lines = formatTracingCost({
+      commit: 'abc123',
+      rate: 50,
+      duration: 30,
+      runs: [run('off', 400, 20), run('on', 900, 30), run('off', 500, 20), run('on', 600, 30)],
+    });
+    // Medians (lower middle of two): off 400, on 600.
+    expect(lines.at(-1)).toMatch(/^medians: tracing on costs the hot path 200 µs/);
   });
 });

@@ -9,12 +9,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  LOCAL_JWT_SECRET,
   SERVICE_NAMES,
   infraLayout,
+  localKafkaAdmin,
   nestedIo,
   readyJaeger,
+  rehearsalLine,
+  rehearseSale,
   restart,
   startJaeger,
+  waitSagaIdle,
 } from '../engine/infra';
 import type { CommonOptions } from '../engine/options';
 import { gitCommit, runScenario } from '../engine/run';
@@ -26,6 +31,12 @@ export interface TracingCostOptions {
   readonly rate: number;
   readonly duration: number;
   readonly users: number;
+  /** Pairs of runs, off then on. */
+  readonly rounds: number;
+}
+
+export function modeOrder(rounds: number): ('off' | 'on')[] {
+  return Array.from({ length: rounds }, () => ['off', 'on'] as const).flat();
 }
 
 /** One run: CPU per answer by part of the shop, and the 202s' latency. */
@@ -56,6 +67,22 @@ const TIMEOUT_MS = 180_000;
 
 type Log = (line: string) => void;
 
+/**
+ * The shop's own rehearsal (ADR 0011) after each restart, then until the saga is idle: the two
+ * runs compare warm code with warm code, not the first seconds of a cold process with tracing.
+ */
+async function warmUp(gatewayUrl: string, log: Log): Promise<void> {
+  const result = await rehearseSale(gatewayUrl, LOCAL_JWT_SECRET);
+  log(`warm-up: ${rehearsalLine(result)}; waiting for its saga`);
+  const admin = localKafkaAdmin('bench-tracing-warm-up');
+  await admin.connect();
+  try {
+    await waitSagaIdle(admin, 60, log);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function runTracingCost(
   o: TracingCostOptions,
   log: Log,
@@ -67,7 +94,9 @@ export async function runTracingCost(
   await readyJaeger(await startJaeger(infraLayout(), log), log);
   const runs: TracingRun[] = [];
   try {
-    for (const tracing of ['off', 'on'] as const) {
+    // Off and on alternate, round after round: what drifts over a run (the JIT, the broker's
+    // log, the other core's work) then falls on both sides.
+    for (const tracing of modeOrder(o.rounds)) {
       if (stopping.aborted) break;
       log('');
       log(
@@ -78,6 +107,7 @@ export async function runTracingCost(
       if (tracing === 'off') process.env.OTEL_SDK_DISABLED = 'true';
       else delete process.env.OTEL_SDK_DISABLED;
       await restart(SERVICE_NAMES, TIMEOUT_MS, io);
+      await warmUp(o.common.url, log);
       const report = await runScenario(
         steady,
         {
@@ -127,14 +157,31 @@ export function formatTracingCost(report: TracingCostReport): string[] {
         `${num(r.p50Ms, 1).padStart(10)}  ${num(r.p99Ms, 1).padStart(10)}  ${String(r.answers).padStart(7)}  ${r.ok ? 'passed' : 'FAILED'}`,
     ),
   ];
-  const [off, on] = report.runs;
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted.length === 0 ? null : sorted[Math.floor((sorted.length - 1) / 2)];
+  };
+  const side = (mode: 'off' | 'on'): TracingRun | undefined => {
+    const runs = report.runs.filter((r) => r.tracing === mode);
+    if (runs.length === 0) return undefined;
+    const pick = (f: (r: TracingRun) => number | null) =>
+      median(runs.map(f).filter((v): v is number => v !== null));
+    return {
+      ...runs[0],
+      hotPathUs: pick((r) => r.hotPathUs),
+      sagaUs: pick((r) => r.sagaUs),
+      p50Ms: pick((r) => r.p50Ms),
+      p99Ms: pick((r) => r.p99Ms),
+    };
+  };
+  const [off, on] = [side('off'), side('on')];
   const delta = tracingDelta(off, on);
   if (delta) {
     lines.push(
       '',
-      `tracing on costs the hot path ${delta.hotPathUs.toFixed(0)} µs of CPU per answer ` +
+      `${report.runs.length > 2 ? 'medians: ' : ''}tracing on costs the hot path ${delta.hotPathUs.toFixed(0)} µs of CPU per answer ` +
         `(${delta.hotPathPercent >= 0 ? '+' : ''}${delta.hotPathPercent.toFixed(0)} %), ` +
-        `the saga ${delta.sagaUs.toFixed(0)} µs; the 202's p99 ${num(off.p99Ms, 1)} → ${num(on.p99Ms, 1)} ms`,
+        `the saga ${delta.sagaUs.toFixed(0)} µs; the 202's p99 ${num(off?.p99Ms ?? null, 1)} → ${num(on?.p99Ms ?? null, 1)} ms`,
     );
   }
   return lines;

@@ -49,7 +49,12 @@ export { localTarget } from '../../infra/verify/target';
 export { type VerifyReport, verify } from '../../infra/verify/verify';
 export { infraStatus, infraUp, runningKafkaBrokers } from '../../infra/local/infra';
 export { SHOP_CONSUMER_GROUPS } from '../../infra/local/topics';
-export { SERVICES, SERVICE_NAMES, type ServiceName } from '../../infra/local/services';
+export {
+  LOCAL_JWT_SECRET,
+  SERVICES,
+  SERVICE_NAMES,
+  type ServiceName,
+} from '../../infra/local/services';
 export {
   type Io as ShopIo,
   kill as killService,
@@ -71,3 +76,4 @@ export { npmScript } from '../../infra/testing/npm-script';
 export { type Repeating, errorText, repeatEvery, withTimeout } from '../../infra/local/async';
 export { readyJaeger, startJaeger } from '../../infra/local/jaeger';
 export { infraLayout } from '../../infra/local/infra-paths';
+export { rehearsalLine, rehearseSale } from '../../infra/local/shop/rehearsal';
