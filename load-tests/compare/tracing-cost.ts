@@ -47,6 +47,7 @@ export interface TracingRun {
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly answers: number;
+  /** The run's business checks and the verifier passed (its latency is the measurement). */
   readonly ok: boolean;
   readonly dir: string;
 }
@@ -122,7 +123,11 @@ export async function runTracingCost(
         log,
       );
       const summary = fs.readFileSync(path.join(report.dir, 'summary.json'), 'utf8');
-      const stage = (JSON.parse(summary) as { stages: StageSummary[] }).stages[0];
+      const parsed = JSON.parse(summary) as {
+        stages: StageSummary[];
+        checks: { readonly ok: boolean }[];
+      };
+      const stage = parsed.stages[0];
       const figures = answerFigures(report.shopAnswers);
       runs.push({
         tracing,
@@ -131,7 +136,8 @@ export async function runTracingCost(
         p50Ms: figures.p50Ms,
         p99Ms: figures.p99Ms,
         answers: report.shopAnswers.length,
-        ok: report.ok,
+        // The business checks and the verifier: the latency thresholds are what is measured.
+        ok: parsed.checks.length > 0 && parsed.checks.every((c) => c.ok),
         dir: report.dir,
       });
     }
