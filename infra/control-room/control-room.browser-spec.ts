@@ -24,6 +24,8 @@ const SHOTS = path.join(infraLayout().root, '.cache', 'control-room');
 
 let browser: Browser;
 let page: Page;
+/** Uncaught errors of the page's script: the last test fails on any. */
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium(log);
@@ -31,7 +33,10 @@ beforeAll(async () => {
   page.on('console', (message) => {
     if (message.type() === 'error') log(`page console: ${message.text()}`);
   });
-  page.on('pageerror', (error) => log(`page error: ${error.message}`));
+  page.on('pageerror', (error) => {
+    log(`page error: ${error.message}`);
+    pageErrors.push(error.message);
+  });
   fs.mkdirSync(SHOTS, { recursive: true });
 }, 600_000);
 
@@ -126,4 +131,8 @@ it('runs PeakShaving with the token: the lag rises and falls, and the counters m
   expect(await text('orders-total')).toBe(String(report.orders));
   expect(await text('stock-redis')).toBe(await text('stock-postgres'));
   expect(Number(await text('stock-redis'))).toBe(sale!.stockPostgres);
+});
+
+it('ran the page without an uncaught error in its script', () => {
+  expect(pageErrors).toEqual([]);
 });

@@ -400,9 +400,14 @@ byId('trace-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const orderId = byId<HTMLInputElement>('trace-order').value.trim();
   if (!state.tracesUrl || orderId === '') return;
-  const tags = encodeURIComponent(JSON.stringify({ 'seckill.order_id': orderId }));
-  // The admission span carries the order id (libs/redis admission.ts), and its trace is the purchase's.
-  window.open(`${state.tracesUrl}/search?service=order-service&tags=${tags}`, '_blank', 'noopener');
+  // The admission span carries the order id (libs/redis admission.ts); its trace is the purchase.
+  const query = `service=order-service&tags=${encodeURIComponent(JSON.stringify({ 'seckill.order_id': orderId }))}`;
+  // The UI's search, or its API (a Jaeger built from source here serves the API only).
+  const api = (event as SubmitEvent).submitter?.getAttribute('value') === 'api';
+  const url = api
+    ? `${state.tracesUrl}/api/traces?${query}&limit=1`
+    : `${state.tracesUrl}/search?${query}`;
+  window.open(url, '_blank', 'noopener');
 });
 
 loadDemos().catch((error: unknown) => say(`the demos could not be listed: ${String(error)}`, true));
