@@ -9,9 +9,9 @@ import { Topic } from '@seckill/contracts';
 import { saleKeys } from '@seckill/redis';
 import { testEndpoints, waitFor } from '@seckill/testing';
 import { migrateAll } from '../local/migrate';
-import { SERVICES, type ServiceName, serviceSpec } from '../local/services';
+import { type ServiceName, serviceSpec } from '../local/services';
 import { provisionAllTopics } from '../local/topics';
-import { ShopUnderTest } from './shop-under-test';
+import { START_ORDER, ShopUnderTest } from './shop-under-test';
 
 /**
  * The saga end to end: the six compiled services as real processes on the real PostgreSQL,
@@ -179,18 +179,7 @@ beforeAll(async () => {
   await provisionAllTopics(endpoints.kafkaBrokers, log);
   await admin.connect();
   await producer.connect();
-  // Consumers first, the gateway last: it checks order-service when it reports ready.
-  const order: ServiceName[] = [
-    'inventory-service',
-    'payment-service',
-    'logistics-service',
-    'notification-service',
-    'order-service',
-    'gateway',
-  ];
-  const missing = SERVICES.filter((s) => !order.includes(s.name));
-  if (missing.length > 0) throw new Error(`the saga test does not start ${missing[0]?.name}`);
-  for (const name of order) await start(name);
+  for (const name of START_ORDER) await start(name);
 }, 240_000);
 
 afterAll(async () => {

@@ -10,6 +10,19 @@ import {
 } from '../local/services';
 import { getJson, type RunningService, startService } from './service-process';
 
+/**
+ * Every service in the order an end-to-end test starts them: the consumers and callees first,
+ * the gateway last (it checks order-service when it reports ready).
+ */
+export const START_ORDER: readonly ServiceName[] = [
+  'inventory-service',
+  'payment-service',
+  'logistics-service',
+  'notification-service',
+  'order-service',
+  'gateway',
+];
+
 /** What a client of the gateway hears: the status and the JSON body (`{}` when empty). */
 export interface GatewayAnswer {
   readonly status: number;
@@ -71,6 +84,11 @@ export class ShopUnderTest {
     ).catch((error: Error) => {
       throw new Error(`${error.message}\n${service.output().slice(-3000)}`);
     });
+  }
+
+  /** Every service, in START_ORDER, each ready before the next starts. */
+  async startAll(): Promise<void> {
+    for (const name of START_ORDER) await this.start(name);
   }
 
   async stop(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { testEndpoints, waitFor } from '@seckill/testing';
 import { migrateAll } from '../local/migrate';
-import { SERVICES, type ServiceName } from '../local/services';
+import { type ServiceName } from '../local/services';
 import { provisionAllTopics } from '../local/topics';
 import { localTarget } from '../verify/target';
 import { verify } from '../verify/verify';
@@ -105,18 +105,7 @@ async function effects(saleId: string) {
 beforeAll(async () => {
   await migrateAll(shop.endpoints, log);
   await provisionAllTopics(shop.endpoints.kafkaBrokers, log);
-  // Callees first, the gateway last: it checks order-service when it reports ready.
-  const order: ServiceName[] = [
-    'inventory-service',
-    'payment-service',
-    'logistics-service',
-    'notification-service',
-    'order-service',
-    'gateway',
-  ];
-  const missing = SERVICES.filter((s) => !order.includes(s.name));
-  if (missing.length > 0) throw new Error(`the sync-flow test does not start ${missing[0]?.name}`);
-  for (const name of order) await shop.start(name);
+  await shop.startAll();
 }, 240_000);
 
 afterAll(() => shop.close());

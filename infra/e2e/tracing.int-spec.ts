@@ -13,7 +13,6 @@ import {
   stopJaeger,
 } from '../local/jaeger';
 import { migrateAll } from '../local/migrate';
-import { type ServiceName } from '../local/services';
 import { provisionAllTopics } from '../local/topics';
 import { ShopUnderTest } from './shop-under-test';
 
@@ -179,15 +178,7 @@ beforeAll(async () => {
   // Built with Go on first use (minutes on a fresh machine), then cached in .cache/.
   jaeger = await startJaeger(layout, log, { name: JAEGER, ports });
   await readyJaeger(jaeger, log);
-  const order: ServiceName[] = [
-    'inventory-service',
-    'payment-service',
-    'logistics-service',
-    'notification-service',
-    'order-service',
-    'gateway',
-  ];
-  for (const name of order) await shop.start(name);
+  await shop.startAll();
 }, 30 * 60_000);
 
 afterAll(async () => {
