@@ -5,7 +5,6 @@
  * when CONTROL_ROOM_ACTIONS is true. Every refusal is an RFC 9457 problem.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { DEMOS, isDemoName } from './demo-catalogue';
@@ -268,9 +267,4 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 /** Reads and drops a request's body (actions take none), so the connection can be reused. */
 async function drain(req: IncomingMessage): Promise<void> {
   for await (const chunk of req) void chunk;
-}
-
-/** Reads a file next to this one (the page's sources); an absent file is a startup error. */
-export function readBeside(...parts: string[]): Buffer {
-  return fs.readFileSync(path.join(__dirname, ...parts));
 }
