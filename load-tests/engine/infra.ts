@@ -73,7 +73,8 @@ export {
   isDemoName,
 } from '../../infra/control-room/demo-catalogue';
 export { npmScript } from '../../infra/testing/npm-script';
+export { serviceLogDigest } from '../../infra/testing/service-log-digest';
 export { type Repeating, errorText, repeatEvery, withTimeout } from '../../infra/local/async';
 export { readyJaeger, startJaeger } from '../../infra/local/jaeger';
-export { infraLayout } from '../../infra/local/infra-paths';
+export { infraLayout, kafkaBrokerAddresses } from '../../infra/local/infra-paths';
 export { rehearsalLine, rehearseSale } from '../../infra/local/shop/rehearsal';

@@ -1,4 +1,10 @@
-import { backoffDelay, isRetriable, NonRetriableError, RetriableError } from './errors';
+import {
+  backoffDelay,
+  isRetriable,
+  isRetriableKafkaError,
+  NonRetriableError,
+  RetriableError,
+} from './errors';
 
 describe('backoffDelay', () => {
   const policy = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 1000 };
@@ -21,5 +27,28 @@ describe('retry classification', () => {
     expect(isRetriable(new RetriableError('blip'))).toBe(true);
     expect(isRetriable(new Error('unknown'))).toBe(true);
     expect(isRetriable(new NonRetriableError('bad', 'RULE'))).toBe(false);
+  });
+});
+
+describe('isRetriableKafkaError', () => {
+  const flagged = (retriable: boolean, extra: object = {}) =>
+    Object.assign(new Error('kafkajs'), { retriable, ...extra });
+
+  it('follows the retriable flag kafkajs sets', () => {
+    expect(isRetriableKafkaError(flagged(true))).toBe(true);
+    expect(isRetriableKafkaError(flagged(false))).toBe(false);
+    expect(isRetriableKafkaError(new Error('no flag'))).toBe(false);
+    expect(isRetriableKafkaError('a string')).toBe(false);
+  });
+
+  it('looks through "retries exhausted" to the error that was being retried', () => {
+    expect(isRetriableKafkaError(flagged(false, { cause: flagged(true) }))).toBe(true);
+    expect(isRetriableKafkaError(flagged(false, { cause: flagged(false) }))).toBe(false);
+  });
+
+  it('takes an aggregate as retriable only when every error in it is', () => {
+    const aggregate = (...errors: Error[]) => Object.assign(new Error('aggregate'), { errors });
+    expect(isRetriableKafkaError(aggregate(flagged(true), flagged(true)))).toBe(true);
+    expect(isRetriableKafkaError(aggregate(flagged(true), flagged(false)))).toBe(false);
   });
 });

@@ -25,6 +25,24 @@ export function isRetriable(error: unknown): boolean {
   return !(error instanceof NonRetriableError);
 }
 
+/**
+ * A kafkajs error that waiting may cure (a leader moving, a broker restarting, a topic a fresh
+ * cluster has not spread yet): flagged retriable, or caused by one (kafkajs wraps its last
+ * retriable error in a non-retriable one when its own retries run out), or an aggregate whose
+ * every error is.
+ */
+export function isRetriableKafkaError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { retriable, cause, errors } = error as {
+    retriable?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (retriable === true) return true;
+  if (Array.isArray(errors) && errors.length > 0) return errors.every(isRetriableKafkaError);
+  return cause !== undefined && cause !== error && isRetriableKafkaError(cause);
+}
+
 export interface BackoffPolicy {
   /** Attempts in all, the first one included. */
   readonly maxAttempts: number;

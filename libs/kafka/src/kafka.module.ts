@@ -53,7 +53,9 @@ export class KafkaConnection implements OnModuleInit, OnApplicationShutdown, Con
     readiness: ReadinessRegistry,
   ) {
     this.kafka = createKafkaClient({ ...options, logger });
-    this.publisher = new EventPublisher(this.kafka);
+    this.publisher = new EventPublisher(this.kafka, {
+      logger: logger.child({ component: 'publisher' }),
+    });
     this.admin = this.kafka.admin();
     readiness.register('kafka', async () => {
       await this.connectAdmin();

@@ -1,6 +1,12 @@
-import { CompressionTypes, IHeaders, Kafka, Partitioners, Producer } from 'kafkajs';
+import { CompressionTypes, IHeaders, Kafka, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import type { EventDefinition, EventEnvelope } from '@seckill/contracts';
-import { currentCorrelation, injectTraceContext, tracingEnabled } from '@seckill/observability';
+import {
+  currentCorrelation,
+  injectTraceContext,
+  type ServiceLogger,
+  tracingEnabled,
+} from '@seckill/observability';
+import { type BackoffPolicy, backoffDelay, isRetriableKafkaError } from './errors';
 import { publishSpans } from './tracing';
 
 export const HEADER = {
@@ -17,12 +23,28 @@ export interface OutgoingRecord {
   readonly headers?: IHeaders;
 }
 
+export interface PublisherOptions {
+  /**
+   * Sends of one batch, the first included, and the pauses between them (exponential, full
+   * jitter), each retried inside kafkajs for about 10 s. The default, 4 sends over about 45 s,
+   * outlasts a broker's death: its partitions' leaders move once the controller fences it
+   * (broker.session.timeout.ms, 9 s by default), or it is back.
+   */
+  readonly backoff?: BackoffPolicy;
+  /** Where failed attempts and producer resets are logged. */
+  readonly logger?: ServiceLogger;
+  /** How the pause between attempts is waited (tests pass one that does not wait). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const SEND_BACKOFF: BackoffPolicy = { maxAttempts: 4, initialDelayMs: 2000, maxDelayMs: 10_000 };
+
 /**
  * The first line of defence against loss, on the producer side: an idempotent producer with
  * acks=all, so a retried send is never written twice and an acknowledged one is on every
  * in-sync replica. One in-flight request keeps the per-key order through retries.
  *
- * And one send at a time. kafkajs numbers an idempotent producer's batches per partition when it
+ * One send at a time. kafkajs numbers an idempotent producer's batches per partition when it
  * builds a request and advances the number only when the answer comes back, so a send that
  * starts while another is still retrying (a broker died under it) reuses its sequence numbers:
  * the broker takes the later batch for a duplicate of the earlier one and acknowledges it, and
@@ -31,19 +53,53 @@ export interface OutgoingRecord {
  * sent again; 20 `shipment.created` events were acknowledged, marked published, and never
  * written. Every user of a service's publisher (the outbox relays, the consumer runner's retry
  * and dead-letter records, the purchase hand-off) shares one producer, so the queue is here.
+ *
+ * And a send that comes back short is sent again. kafkajs keeps the answers of one send's
+ * brokers across its retries and, on a retry, sends only to brokers without one: partitions
+ * whose leader moved from a dead broker to one that had already answered are never sent, yet the
+ * send resolves (kafkajs #1303). So the publisher notes which partition each record goes to (it
+ * wraps kafkajs's partitioner) and checks that the answer acknowledges every one of them; if one
+ * is missing, the same records go again, whole: the missing partitions get them now, the others a
+ * second time, which consumers drop by event id (their inbox).
+ *
+ * A send that fails for good replaces the producer. kafkajs rolls a failed request's sequence
+ * numbers back even when the dead leader had written and replicated the batch, so the next,
+ * different batch for that partition would be refused for ever (OUT_OF_ORDER_SEQUENCE_NUMBER)
+ * and the relay behind it would stall; a new producer id starts every sequence afresh.
  */
 export class EventPublisher {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connecting: Promise<void> | undefined;
   /** The send in flight (settled or not); the next one starts after it. */
   private inFlight: Promise<unknown> = Promise.resolve();
+  private readonly backoff: BackoffPolicy;
+  /** The partitions the send in hand puts records on (`topic` NUL `partition`). */
+  private readonly targeted = new Set<string>();
+  private readonly sleep: (ms: number) => Promise<void>;
 
-  constructor(kafka: Kafka) {
-    this.producer = kafka.producer({
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: PublisherOptions = {},
+  ) {
+    this.producer = this.createProducer();
+    this.backoff = options.backoff ?? SEND_BACKOFF;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  private createProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: 8, initialRetryTime: 300 },
+      createPartitioner: () => {
+        const partition = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const chosen = partition(args);
+          this.targeted.add(partitionKey(args.topic, chosen));
+          return chosen;
+        };
+      },
+      // Within one attempt (about 10 s); sendWithRetries repeats attempts.
+      retry: { retries: 5, initialRetryTime: 300 },
     });
   }
 
@@ -76,11 +132,10 @@ export class EventPublisher {
   }
 
   private async sendNow(records: readonly OutgoingRecord[]): Promise<void> {
-    await this.connect();
     // Each traced record's PRODUCER span covers the send up to the ack (see publishSpans).
     const spans = tracingEnabled() ? publishSpans(records) : undefined;
     try {
-      await this.sendBatch(spans?.records ?? records);
+      await this.sendWithRetries(spans?.records ?? records);
     } catch (error) {
       spans?.end(error);
       throw error;
@@ -88,14 +143,52 @@ export class EventPublisher {
     spans?.end();
   }
 
-  private async sendBatch(records: readonly OutgoingRecord[]): Promise<void> {
+  /** The same records, whole, until the cluster takes them or the attempts run out. */
+  private async sendWithRetries(records: readonly OutgoingRecord[]): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.connect();
+        this.targeted.clear();
+        const acknowledged = await this.sendBatch(records);
+        const missing = unacknowledged(this.targeted, acknowledged);
+        if (missing.length === 0) return;
+        throw new PartitionsSkippedError(missing);
+      } catch (error) {
+        const retriable = isRetriableKafkaError(error);
+        if (!retriable || attempt >= this.backoff.maxAttempts) {
+          await this.replaceProducer(error);
+          throw error;
+        }
+        const delayMs = backoffDelay(this.backoff, attempt);
+        this.options.logger?.warn(
+          { err: error, attempt, records: records.length, delayMs },
+          'send failed; sending the same records again',
+        );
+        await this.sleep(delayMs);
+      }
+    }
+  }
+
+  /**
+   * A send that failed for good may have left kafkajs's sequence numbers behind the broker's
+   * (see the class comment): the next send goes through a new producer, with a new id.
+   */
+  private async replaceProducer(cause: unknown): Promise<void> {
+    const old = this.producer;
+    this.producer = this.createProducer();
+    this.connecting = undefined;
+    this.options.logger?.warn({ err: cause }, 'send failed; replacing the producer');
+    await old.disconnect().catch(() => undefined);
+  }
+
+  private sendBatch(records: readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const record of records) {
       const list = byTopic.get(record.topic) ?? [];
       list.push(record);
       byTopic.set(record.topic, list);
     }
-    await this.producer.sendBatch({
+    return this.producer.sendBatch({
       acks: -1,
       compression: CompressionTypes.None,
       topicMessages: [...byTopic].map(([topic, list]) => ({
@@ -109,6 +202,28 @@ export class EventPublisher {
     if (!this.connecting) return;
     this.connecting = undefined;
     await this.producer.disconnect();
+  }
+}
+
+const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** The partitions records were put on that the answer does not acknowledge. */
+function unacknowledged(targeted: ReadonlySet<string>, answer: readonly RecordMetadata[]) {
+  const acknowledged = new Set(answer.map((r) => partitionKey(r.topicName, r.partition)));
+  return [...targeted]
+    .filter((key) => !acknowledged.has(key))
+    .map((key) => key.replace('\u0000', '/'));
+}
+
+/**
+ * kafkajs resolved a send without an answer for some of its partitions (kafkajs #1303): their
+ * records were never sent. Retriable: the same records go again.
+ */
+export class PartitionsSkippedError extends Error {
+  override readonly name = 'PartitionsSkippedError';
+  readonly retriable = true;
+  constructor(readonly partitions: readonly string[]) {
+    super(`kafkajs acknowledged the send without sending to ${partitions.join(', ')}`);
   }
 }
 
