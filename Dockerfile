@@ -22,7 +22,7 @@
 # Plain Dockerfile syntax only (no RUN --mount): the classic builder of docker-compose v1 builds
 # it as well as BuildKit does.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS manifests

@@ -654,15 +654,15 @@ describe('Dockerfile', () => {
   const base = (s: Stage): string =>
     s.from.replace(/^\$\{(\w+)\}$/, (_, name: string) => args[name] ?? '');
 
-  it('builds from node:20-bookworm-slim, with the stages compose uses', () => {
-    expect(args.NODE_IMAGE).toBe('node:20-bookworm-slim');
+  it('builds from node:24-bookworm-slim, with the stages compose uses', () => {
+    expect(args.NODE_IMAGE).toBe('node:24-bookworm-slim');
     for (const name of ['deps', 'build', 'tools', 'prod-deps', 'runtime']) {
       expect(stages.map((s) => s.name)).toContain(name);
     }
     for (const s of stages) {
       expect({ stage: s.name, base: base(s) }).toEqual({
         stage: s.name,
-        base: expect.stringMatching(/^(node:20-bookworm-slim|deps|build)$/),
+        base: expect.stringMatching(/^(node:24-bookworm-slim|deps|build)$/),
       });
     }
     const targets = [single, cluster].flatMap((model) =>
