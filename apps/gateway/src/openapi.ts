@@ -14,8 +14,9 @@ import {
   saleResponse,
   NOTIFICATIONS_DEFAULT_LIMIT,
   NOTIFICATIONS_MAX_LIMIT,
+  resourceId,
 } from '@seckill/contracts';
-import { resourceId } from '@seckill/service-kit';
+import {} from '@seckill/service-kit';
 
 /**
  * The OpenAPI 3.1 document of the gateway's public API, served at GET /api/docs. The schemas

@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { unverifiedSubject } from '@seckill/auth';
-import { HotPathHeader, idempotencyKeyHeader } from '@seckill/contracts';
+import { HotPathHeader, idempotencyKeyHeader, RESOURCE_ID_SOURCE } from '@seckill/contracts';
 import { AdmittedPurchases } from './admitted-purchases';
 import type { GatewayConfig } from './config';
 import { EventLoopLag } from './event-loop-lag';
@@ -13,7 +13,7 @@ import { SoldOutSales } from './sold-out';
 import { GATEWAY_CONFIG } from './tokens';
 
 /** `POST /api/sales/:saleId/orders`, the purchase route, with the sale id (query ignored). */
-const PURCHASE = /^\/api\/sales\/([A-Za-z0-9_-]{1,128})\/orders(?:\?.*)?$/;
+const PURCHASE = new RegExp(`^/api/sales/(${RESOURCE_ID_SOURCE})/orders(?:\\?.*)?$`);
 
 /**
  * The purchase route's first check, in a Fastify `onRequest` hook: before the body is read,

@@ -10,14 +10,9 @@ import {
   type PlaceOrderRequest,
   placeOrderRequest,
   ProblemCode,
-} from '@seckill/contracts';
-import {
-  bearerChallenge,
-  fieldErrors,
-  problemBody,
   resourceId,
-  sendProblem,
-} from '@seckill/service-kit';
+} from '@seckill/contracts';
+import { bearerChallenge, fieldErrors, problemBody, sendProblem } from '@seckill/service-kit';
 import { AdmittedPurchases } from './admitted-purchases';
 import type { GatewayConfig } from './config';
 import { isSoldOutAnswer, problemCodeOf } from './forwarding';

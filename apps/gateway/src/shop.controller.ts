@@ -6,8 +6,9 @@ import {
   idempotencyKeyHeader,
   myOrdersQuery,
   type MyOrdersQuery,
+  resourceId,
 } from '@seckill/contracts';
-import { Authenticated, RequestHeader, resourceId, Zod } from '@seckill/service-kit';
+import { Authenticated, RequestHeader, Zod } from '@seckill/service-kit';
 import type { UpstreamAnswer } from './forwarding';
 import { OrderServiceClient } from './order-service.client';
 

@@ -13,6 +13,7 @@ import {
   type PlaceOrderRequest,
   ProblemCode,
   SaleFlow,
+  isIssuedId,
 } from '@seckill/contracts';
 import {
   Authenticated,
@@ -21,7 +22,6 @@ import {
   sendProblem,
   Zod,
 } from '@seckill/service-kit';
-import { isResourceId } from '../http/validation';
 import { AdmissionService } from './admission.service';
 import { SyncOrderFlow } from '../sync/sync-order-flow';
 import { SyncSales } from '../sync/sync-sales';
@@ -60,7 +60,7 @@ export class OrdersController {
   ): Promise<FastifyReply> {
     const key = idempotencyKey.transform(rawKey);
     const answerBy = deadline.transform(rawDeadline);
-    if (!isResourceId(saleId)) {
+    if (!isIssuedId(saleId)) {
       const detail = `Sale ${saleId} does not exist.`;
       return sendProblem(request, reply, 404, ProblemCode.SaleNotFound, detail);
     }
@@ -110,7 +110,7 @@ export class OrdersController {
     @Param('orderId') orderId: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<OrderResponse> {
-    const order = isResourceId(orderId)
+    const order = isIssuedId(orderId)
       ? await this.orders.findOwned(orderId, principal.userId)
       : null;
     if (!order) {

@@ -6,9 +6,9 @@ import {
   idempotencyKeyHeader,
   ProblemCode,
   type SaleResponse,
+  isIssuedId,
 } from '@seckill/contracts';
 import { Authenticated, CurrentPrincipal, ProblemException, Zod } from '@seckill/service-kit';
-import { isResourceId } from '../http/validation';
 import { SalesService } from './sales.service';
 
 const idempotencyKey = Zod.named('idempotency-key', idempotencyKeyHeader.optional());
@@ -36,7 +36,7 @@ export class SalesController {
   /** Public: the sale with its remaining stock and status; 404 SALE_NOT_FOUND when unknown. */
   @Get('sales/:saleId')
   async get(@Param('saleId') saleId: string): Promise<SaleResponse> {
-    const sale = isResourceId(saleId) ? await this.sales.find(saleId) : null;
+    const sale = isIssuedId(saleId) ? await this.sales.find(saleId) : null;
     if (!sale) {
       throw new ProblemException(404, ProblemCode.SaleNotFound, `Sale ${saleId} does not exist.`);
     }

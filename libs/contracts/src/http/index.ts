@@ -1,2 +1,3 @@
 export * from './api';
 export * from './sync-flow';
+export * from './resource-id';

@@ -13,14 +13,6 @@ export interface FieldError {
   readonly message: string;
 }
 
-/**
- * Sale and order ids in paths. Narrower than any id the contract allows in a body: they end up
- * in Redis keys and upstream URLs, so no braces (cluster hash tags), colons, dots or slashes.
- */
-export const resourceId = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 _ -');
-
 /** A zod error as field errors; an unknown field becomes one error on that field's own path. */
 export function fieldErrors(error: z.ZodError, name?: string): FieldError[] {
   return error.issues.flatMap((issue) => {
