@@ -23,7 +23,7 @@ import {
   tracingEnabled,
 } from '@seckill/observability';
 import { deadLetterRecord } from './dead-letter';
-import { BackoffPolicy, DEFAULT_BACKOFF, NonRetriableError } from './errors';
+import { BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, NonRetriableError } from './errors';
 import { ConsumerStore, EventOrigin, Outbox, OutboxEntry } from './consumer-store';
 import { provisionTopics } from './provisioning';
 import { EventPublisher, HEADER, OutgoingRecord, toRecord } from './publisher';
@@ -583,16 +583,12 @@ export class KafkaConsumerRunner {
     return offsets.map(() => undefined);
   }
 
-  /** Exponential, half-jittered: a database outage is retried calmly, never in a tight loop. */
+  /** Exponential, equal jitter: a database outage is retried calmly, never in a tight loop. */
   private stallDelay(topic: string, partition: number): number {
     const key = `${topic}/${partition}`;
     const count = (this.stalls.get(key) ?? 0) + 1;
     this.stalls.set(key, count);
-    const ceiling = Math.min(
-      this.backoff.maxDelayMs,
-      this.backoff.initialDelayMs * 2 ** Math.min(count - 1, 20),
-    );
-    return Math.round(ceiling / 2 + (ceiling / 2) * Math.random());
+    return backoffDelay(this.backoff, count, Math.random, 'equal');
   }
 
   /**

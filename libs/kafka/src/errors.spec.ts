@@ -20,6 +20,17 @@ describe('backoffDelay', () => {
     expect(backoffDelay(policy, 3, () => 0)).toBe(0);
     expect(backoffDelay(policy, 3, () => 0.5)).toBe(200);
   });
+
+  it('with equal jitter, never waits less than half the ceiling', () => {
+    expect(backoffDelay(policy, 3, () => 0, 'equal')).toBe(200);
+    expect(backoffDelay(policy, 3, () => 0.5, 'equal')).toBe(300);
+    expect(backoffDelay(policy, 3, () => 1, 'equal')).toBe(400);
+  });
+
+  it('stays at the maximum through a long outage (no overflow to Infinity or NaN)', () => {
+    expect(backoffDelay(policy, 5000, () => 1)).toBe(1000);
+    expect(backoffDelay(policy, 5000, () => 0, 'equal')).toBe(500);
+  });
 });
 
 describe('retry classification', () => {

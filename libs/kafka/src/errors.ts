@@ -57,14 +57,21 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
 };
 
 /**
- * Exponential backoff with full jitter: the delay before attempt n+1 is uniform in
- * [0, min(max, initial * 2^(n-1))], so consumers that failed together do not retry together.
+ * The shop's one backoff: exponential, with jitter, so that clients that failed together do not
+ * retry together. The delay after the n-th failure has the ceiling min(max, initial * 2^(n-1)) and
+ * is uniform in [0, ceiling] ("full" jitter, the default: the fastest to spread a crowd out) or in
+ * [ceiling/2, ceiling] ("equal": never much shorter than planned, for a loop that must stay calm
+ * against a database or broker that is down).
  */
 export function backoffDelay(
-  policy: BackoffPolicy,
+  policy: Pick<BackoffPolicy, 'initialDelayMs' | 'maxDelayMs'>,
   failedAttempt: number,
   random = Math.random,
+  jitter: 'full' | 'equal' = 'full',
 ): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (failedAttempt - 1));
-  return Math.round(ceiling * random());
+  // The exponent is capped so that a long outage cannot overflow it to Infinity.
+  const doublings = Math.min(Math.max(failedAttempt - 1, 0), 30);
+  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** doublings);
+  const floor = jitter === 'equal' ? ceiling / 2 : 0;
+  return Math.round(floor + (ceiling - floor) * random());
 }

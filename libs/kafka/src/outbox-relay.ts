@@ -1,5 +1,6 @@
 import type { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import type { OutgoingRecord } from './publisher';
+import { backoffDelay } from './errors';
 import { WakeablePause } from './wakeable-pause';
 
 /**
@@ -34,7 +35,7 @@ export interface OutboxRelayOptions {
    * a broker outage cannot hold a claim, or a database transaction, open for minutes.
    */
   readonly publishTimeoutMs: number;
-  /** Upper bound of the pause after failed runs (doubling from intervalMs). */
+  /** Upper bound of the pause after failed runs (from 2 × intervalMs, doubling, equal jitter). */
   readonly maxBackoffMs?: number;
   /** How often the backlog gauge is sampled, after a run (default 5 s). */
   readonly backlogSampleMs?: number;
@@ -123,10 +124,7 @@ export class OutboxRelay {
       }
       await this.sampleBacklog();
       if (this.stopped) break;
-      const backoff = this.options.intervalMs * 2 ** Math.min(failed, 10);
-      await this.pauses.pause(
-        failed === 0 ? this.options.intervalMs : Math.min(backoff, this.maxBackoff),
-      );
+      await this.pauses.pause(failed === 0 ? this.options.intervalMs : this.backoffAfter(failed));
     }
   }
 
@@ -143,8 +141,13 @@ export class OutboxRelay {
     }
   }
 
-  private get maxBackoff(): number {
-    return this.options.maxBackoffMs ?? 10 * this.options.intervalMs;
+  /** After `failed` failed runs in a row: from twice the interval, doubling, equal jitter. */
+  private backoffAfter(failed: number): number {
+    const policy = {
+      initialDelayMs: 2 * this.options.intervalMs,
+      maxDelayMs: this.options.maxBackoffMs ?? 10 * this.options.intervalMs,
+    };
+    return backoffDelay(policy, failed, Math.random, 'equal');
   }
 
   private async publish(records: readonly OutgoingRecord[]): Promise<void> {

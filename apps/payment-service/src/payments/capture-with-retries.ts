@@ -35,7 +35,7 @@ export async function captureWithRetries<T>(
     } catch (error) {
       if (!(error instanceof PaymentTimeoutError) || attempt >= policy.attempts) throw error;
       const delayMs = backoffDelay(
-        { maxAttempts: policy.attempts, initialDelayMs: policy.baseDelayMs, maxDelayMs: 60_000 },
+        { initialDelayMs: policy.baseDelayMs, maxDelayMs: 60_000 },
         attempt,
         random,
       );
