@@ -20,4 +20,13 @@ export * from './persistence.module';
 export * from './messaging/prisma-consumer-store';
 export * from './messaging/prisma-outbox-store';
 // node-postgres in the shape the messaging stores use: for tools and benches without a generated client.
-export { MESSAGING_TABLES_SQL, pgSqlClient } from './messaging/pg-sql-client';
+export { pgSqlClient } from './messaging/pg-sql-client';
+// The messaging tables (inbox, outbox), defined once; every service's schema and migrations copy them.
+export {
+  MESSAGING_MIGRATIONS,
+  MESSAGING_MODELS,
+  MESSAGING_PRISMA_MODELS,
+  MESSAGING_TABLES,
+  MESSAGING_TABLES_SQL,
+  type MessagingMigration,
+} from './messaging/messaging-schema';

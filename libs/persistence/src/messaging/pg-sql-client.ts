@@ -52,30 +52,5 @@ export function pgSqlClient(
   return { client, pool };
 }
 
-/** The messaging tables as every service's init migration creates them. */
-export const MESSAGING_TABLES_SQL = `
-  CREATE TABLE "inbox_events" (
-    "consumer_group" TEXT NOT NULL,
-    "event_id" UUID NOT NULL,
-    "topic" TEXT NOT NULL,
-    "partition" INTEGER NOT NULL,
-    "offset" BIGINT NOT NULL,
-    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    CONSTRAINT "inbox_events_pkey" PRIMARY KEY ("consumer_group","event_id")
-  );
-  CREATE TABLE "outbox_events" (
-    "id" BIGSERIAL NOT NULL,
-    "event_id" UUID NOT NULL,
-    "topic" TEXT NOT NULL,
-    "key" TEXT NOT NULL,
-    "type" TEXT NOT NULL,
-    "version" INTEGER NOT NULL,
-    "payload" JSONB NOT NULL,
-    "headers" JSONB NOT NULL DEFAULT '{}',
-    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "published_at" TIMESTAMPTZ(3),
-    "attempts" INTEGER NOT NULL DEFAULT 0,
-    CONSTRAINT "outbox_events_pkey" PRIMARY KEY ("id")
-  );
-  CREATE UNIQUE INDEX "outbox_events_event_id_key" ON "outbox_events"("event_id");
-  CREATE INDEX "outbox_events_published_at_id_idx" ON "outbox_events"("published_at", "id");`;
+/** The messaging tables as every service's migrations create them (the one definition). */
+export { MESSAGING_TABLES_SQL } from './messaging-schema';
