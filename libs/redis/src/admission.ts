@@ -2,7 +2,97 @@ import { SpanKind } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import { tracingEnabled, withSpan } from '@seckill/observability';
 import { encodeStockSignal, orderIndexKey, OUTBOX_STREAMS_KEY, saleKeys } from './sale-keys';
+import { type ArgvLayout, encodeArgv, encodeKeys, type KeysLayout, luaPrelude } from './lua-layout';
 import { STOCK_CHANNEL } from './stock-channel';
+
+/** The keys the admission script touches, by the names its Lua reads them by. */
+export interface AdmissionKeys {
+  /** Hash: the sale's startsAt, endsAt (epoch ms) and perUserLimit. */
+  readonly metaKey: string;
+  /** String: the units left. */
+  readonly stockKey: string;
+  /** Hash: userId → units bought. */
+  readonly buyersKey: string;
+  /** Hash: orderId → order summary (JSON). */
+  readonly ordersKey: string;
+  /** Stream: the sale's outbox, where the order.created record goes. */
+  readonly outboxKey: string;
+  /** String: the first answer to (user, Idempotency-Key). */
+  readonly answerKey: string;
+  /** String: the order's sale id (`order:<id>`, the one key outside the sale's slot). */
+  readonly orderIndexKey: string;
+  /** List: the buyer's admitted order ids in this sale. */
+  readonly userOrdersKey: string;
+}
+
+/** The admission script's KEYS, in order: the one place that maps key names to positions. */
+export const ADMISSION_KEYS = [
+  'metaKey',
+  'stockKey',
+  'buyersKey',
+  'ordersKey',
+  'outboxKey',
+  'answerKey',
+  'orderIndexKey',
+  'userOrdersKey',
+] as const satisfies KeysLayout<AdmissionKeys>;
+
+/** The admission script's arguments, by the names (and types) its Lua reads them as. */
+export interface AdmissionArgs {
+  /** The buyer: the field of the buyers hash. */
+  readonly userId: string;
+  /** Units asked for. */
+  readonly quantity: number;
+  /** The new order's id: the field of the orders hash, the entry of the buyer's list. */
+  readonly orderId: string;
+  /** The sale: what the order index holds. */
+  readonly saleId: string;
+  /** The order summary (JSON) stored in the orders hash. */
+  readonly orderSummary: string;
+  /** The accepted answer's body, stored under answerKey. */
+  readonly answer: string;
+  /** How long answerKey lives (`SET … EX`). */
+  readonly answerTtlSeconds: number;
+  /** Whether the client sent an Idempotency-Key: only then is answerKey read and written. */
+  readonly hasIdempotencyKey: boolean;
+  /** Published on stockChannel when the last unit goes. */
+  readonly soldOutSignal: string;
+  /** Where the sold-out signal goes. */
+  readonly stockChannel: string;
+  /** The order.created record's Kafka topic. */
+  readonly recordTopic: string;
+  /** The record's Kafka key. */
+  readonly recordKey: string;
+  /** The record's value (the event envelope, JSON). */
+  readonly recordValue: string;
+  /** The record's headers (a JSON object). */
+  readonly recordHeaders: string;
+  /** Epoch ms (Redis time) from which nothing is admitted; 0: no deadline. */
+  readonly deadline: number;
+}
+
+/**
+ * The admission script's ARGV, in order, with the Lua type each local gets: the one place that
+ * maps argument names to positions. admissionCall builds ARGV from it, and the script's prelude
+ * (`local quantity = tonumber(ARGV[2])` …) is generated from it.
+ */
+export const ADMISSION_ARGV = [
+  ['userId', 'string'],
+  ['quantity', 'number'],
+  ['orderId', 'string'],
+  ['saleId', 'string'],
+  ['orderSummary', 'string'],
+  ['answer', 'string'],
+  ['answerTtlSeconds', 'number'],
+  ['hasIdempotencyKey', 'boolean'],
+  ['soldOutSignal', 'string'],
+  ['stockChannel', 'string'],
+  ['recordTopic', 'string'],
+  ['recordKey', 'string'],
+  ['recordValue', 'string'],
+  ['recordHeaders', 'string'],
+  ['deadline', 'number'],
+] as const satisfies ArgvLayout<AdmissionArgs>;
 
 /**
  * The admission of one order, decided by one Lua script in one round trip. Redis runs a script
@@ -31,21 +121,23 @@ import { STOCK_CHANNEL } from './stock-channel';
  * Every key but the order index carries the sale's hash tag. `order:<id>` is the one key outside
  * the sale's slot: fine on the single Redis the shop runs; on Redis Cluster the index would have
  * to be written by a second command after the script.
+ *
+ * The script starts with a generated prelude that binds every KEYS and ARGV position to a named
+ * local (ADMISSION_KEYS, ADMISSION_ARGV); the body below it reads only those names.
  */
-export const ADMISSION_LUA = `
-local meta = redis.call('HMGET', KEYS[1], 'startsAt', 'endsAt', 'perUserLimit')
+export const ADMISSION_LUA = `${luaPrelude(ADMISSION_KEYS, ADMISSION_ARGV)}
+local meta = redis.call('HMGET', metaKey, 'startsAt', 'endsAt', 'perUserLimit')
 if not meta[1] then
   return {'NOT_FOUND'}
 end
-if ARGV[8] == '1' then
-  local first = redis.call('GET', KEYS[6])
+if hasIdempotencyKey then
+  local first = redis.call('GET', answerKey)
   if first then
     return {'REPLAYED', first}
   end
 end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local deadline = tonumber(ARGV[15])
 if deadline > 0 and now >= deadline then
   return {'DEADLINE_EXCEEDED'}
 end
@@ -55,31 +147,30 @@ end
 if now >= tonumber(meta[2]) then
   return {'NOT_OPEN', 'ENDED'}
 end
-local quantity = tonumber(ARGV[2])
-local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
+local stock = tonumber(redis.call('GET', stockKey) or '0')
 if stock <= 0 then
   return {'SOLD_OUT', 0}
 end
 if stock < quantity then
   return {'INSUFFICIENT_STOCK', stock}
 end
-local bought = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+local bought = tonumber(redis.call('HGET', buyersKey, userId) or '0')
 local limit = tonumber(meta[3])
 if bought + quantity > limit then
   return {'LIMIT_REACHED', bought, limit}
 end
-local left = redis.call('DECRBY', KEYS[2], quantity)
-redis.call('HINCRBY', KEYS[3], ARGV[1], quantity)
-redis.call('HSET', KEYS[4], ARGV[3], ARGV[5])
-redis.call('SET', KEYS[7], ARGV[4])
-redis.call('RPUSH', KEYS[8], ARGV[3])
-if ARGV[8] == '1' then
-  redis.call('SET', KEYS[6], ARGV[6], 'EX', ARGV[7])
+local left = redis.call('DECRBY', stockKey, quantity)
+redis.call('HINCRBY', buyersKey, userId, quantity)
+redis.call('HSET', ordersKey, orderId, orderSummary)
+redis.call('SET', orderIndexKey, saleId)
+redis.call('RPUSH', userOrdersKey, orderId)
+if hasIdempotencyKey then
+  redis.call('SET', answerKey, answer, 'EX', answerTtlSeconds)
 end
-local entry = redis.call('XADD', KEYS[5], '*',
-  'topic', ARGV[11], 'key', ARGV[12], 'value', ARGV[13], 'headers', ARGV[14])
+local entry = redis.call('XADD', outboxKey, '*',
+  'topic', recordTopic, 'key', recordKey, 'value', recordValue, 'headers', recordHeaders)
 if left == 0 then
-  redis.call('PUBLISH', ARGV[10], ARGV[9])
+  redis.call('PUBLISH', stockChannel, soldOutSignal)
 end
 return {'ACCEPTED', entry, left}
 `;
@@ -93,10 +184,15 @@ export interface StreamRecord {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** One purchase to admit: what AdmissionScript.admit takes. */
 export interface AdmissionRequest {
+  /** The sale bought from: all of its keys share the `{sale:<id>}` hash tag. */
   readonly saleId: string;
+  /** The buyer (from the token): the per-user limit and the idempotency key are theirs. */
   readonly userId: string;
+  /** Units asked for. */
   readonly quantity: number;
+  /** The id the order gets if it is admitted. */
   readonly orderId: string;
   /** The client's Idempotency-Key, or null: without one, nothing is remembered for replays. */
   readonly idempotencyKey: string | null;
@@ -126,7 +222,7 @@ export type AdmissionResult =
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 const COMMAND = 'seckillAdmit';
-const NUMBER_OF_KEYS = 8;
+const NUMBER_OF_KEYS = ADMISSION_KEYS.length;
 
 type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
 
@@ -176,44 +272,53 @@ export class AdmissionScript {
   }
 }
 
+/** The script's keys and arguments for one request, by name. */
+function admissionInputs(request: AdmissionRequest): {
+  readonly keys: AdmissionKeys;
+  readonly args: AdmissionArgs;
+} {
+  const keys = saleKeys(request.saleId);
+  return {
+    keys: {
+      metaKey: keys.meta,
+      stockKey: keys.stock,
+      buyersKey: keys.buyers,
+      ordersKey: keys.orders,
+      outboxKey: keys.outbox,
+      answerKey: keys.idempotency(request.userId, request.idempotencyKey ?? ''),
+      orderIndexKey: orderIndexKey(request.orderId),
+      userOrdersKey: keys.userOrders(request.userId),
+    },
+    args: {
+      userId: request.userId,
+      quantity: request.quantity,
+      orderId: request.orderId,
+      saleId: request.saleId,
+      orderSummary: request.orderSummary,
+      answer: request.answer,
+      answerTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
+      hasIdempotencyKey: request.idempotencyKey !== null,
+      soldOutSignal: encodeStockSignal({ saleId: request.saleId, soldOut: true }),
+      stockChannel: request.stockChannel ?? STOCK_CHANNEL,
+      recordTopic: request.record.topic,
+      recordKey: request.record.key,
+      recordValue: request.record.value,
+      recordHeaders: JSON.stringify(request.record.headers),
+      deadline: request.deadline ?? 0,
+    },
+  };
+}
+
 /**
- * The script's KEYS and ARGV for one request, in the order the script reads them: the one place
- * that maps names to positions (the service and the Redis benchmark both call it).
+ * The script's KEYS and ARGV for one request, in the order of ADMISSION_KEYS and ADMISSION_ARGV
+ * (the service and the Redis benchmark both call it).
  */
 export function admissionCall(request: AdmissionRequest): {
   readonly keys: string[];
   readonly args: string[];
 } {
-  const keys = saleKeys(request.saleId);
-  return {
-    keys: [
-      keys.meta, // KEYS[1]
-      keys.stock, // KEYS[2]
-      keys.buyers, // KEYS[3]
-      keys.orders, // KEYS[4]
-      keys.outbox, // KEYS[5]
-      keys.idempotency(request.userId, request.idempotencyKey ?? ''), // KEYS[6]
-      orderIndexKey(request.orderId), // KEYS[7]
-      keys.userOrders(request.userId), // KEYS[8]
-    ],
-    args: [
-      request.userId, // ARGV[1]
-      String(request.quantity), // ARGV[2]
-      request.orderId, // ARGV[3]
-      request.saleId, // ARGV[4]
-      request.orderSummary, // ARGV[5]
-      request.answer, // ARGV[6]
-      String(IDEMPOTENCY_TTL_SECONDS), // ARGV[7]
-      request.idempotencyKey === null ? '0' : '1', // ARGV[8]
-      encodeStockSignal({ saleId: request.saleId, soldOut: true }), // ARGV[9]
-      request.stockChannel ?? STOCK_CHANNEL, // ARGV[10]
-      request.record.topic, // ARGV[11]
-      request.record.key, // ARGV[12]
-      request.record.value, // ARGV[13]
-      JSON.stringify(request.record.headers), // ARGV[14]
-      String(request.deadline ?? 0), // ARGV[15]
-    ],
-  };
+  const { keys, args } = admissionInputs(request);
+  return { keys: encodeKeys(ADMISSION_KEYS, keys), args: encodeArgv(ADMISSION_ARGV, args) };
 }
 
 /** The script's reply (a flat array: outcome first) as a typed result. */
