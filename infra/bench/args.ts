@@ -1,98 +1,29 @@
 /**
- * Argument parsing for `npm run bench`, and the command-line front door every CLI here shares. Pure.
+ * The command line of `npm run bench`. The parsing itself is infra/cli/command-line.ts, the one
+ * layer of every command; its value parsers are re-exported here for the bench's files.
  */
+import {
+  UsageError,
+  command,
+  parseDuration,
+  custom,
+  flag,
+  int,
+  list,
+  parseCommandLine,
+  seconds,
+  url,
+} from '../cli/command-line';
 
-export class UsageError extends Error {}
-
-/** "20", "20s", "1.5s", "2m", "500ms" → seconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`not a duration: "${text}" (e.g. 30, 30s, 2m, 500ms)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const sec = unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : n;
-  if (!(sec > 0)) throw new UsageError(`duration must be positive, got "${text}"`);
-  return sec;
-}
-
-export function parseIntOption(
-  name: string,
-  text: string | undefined,
-  min: number,
-  max: number,
-): number {
-  if (text === undefined || !/^\d+$/.test(text))
-    throw new UsageError(`${name} takes an integer, got ${text ?? 'nothing'}`);
-  const n = Number(text);
-  if (n < min || n > max) throw new UsageError(`${name} must be in [${min}, ${max}], got ${n}`);
-  return n;
-}
-
-export function parseList(
-  name: string,
-  text: string | undefined,
-  min: number,
-  max: number,
-): number[] {
-  if (!text) throw new UsageError(`${name} takes a comma-separated list of integers`);
-  return text.split(',').map((part) => parseIntOption(name, part.trim(), min, max));
-}
-
-/**
- * Splits argv into `--name value` / `--name=value` options and flags. `flags` names the options
- * that take no value. Unknown options are an error.
- */
-export function parseOptions(
-  argv: readonly string[],
-  valued: readonly string[],
-  flags: readonly string[] = [],
-): { values: Map<string, string>; flags: Set<string>; positional: string[] } {
-  const values = new Map<string, string>();
-  const seenFlags = new Set<string>();
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq >= 0 ? a.slice(0, eq) : a;
-    if (flags.includes(name)) {
-      if (eq >= 0) throw new UsageError(`${name} takes no value`);
-      seenFlags.add(name);
-      continue;
-    }
-    if (!valued.includes(name)) throw new UsageError(`unknown option ${name}`);
-    const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq < 0 && value.startsWith('--')))
-      throw new UsageError(`${name} needs a value`);
-    values.set(name, value);
-  }
-  return { values, flags: seenFlags, positional };
-}
-
-export function parseUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`not a URL: ${text}`);
-  }
-  if (url.protocol !== 'http:')
-    throw new UsageError(`only http:// URLs are supported, got ${text}`);
-  // A load test only ever targets this machine (loopback), never another host.
-  if (!isLoopback(url.hostname))
-    throw new UsageError(
-      `the target must be on this machine (127.0.0.0/8, localhost, [::1]), got ${url.hostname}`,
-    );
-  return url.origin;
-}
-
-export function isLoopback(hostname: string): boolean {
-  if (hostname === 'localhost' || hostname === '[::1]' || hostname === '::1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
+export {
+  UsageError,
+  isLoopback,
+  lineLogger,
+  parseDuration,
+  parseIntOption,
+  parseList,
+  parseUrl,
+} from '../cli/command-line';
 
 // ---------------------------------------------------------------------------------------------
 // npm run bench -- hot-path
@@ -130,113 +61,113 @@ export const BENCH_DEFAULTS: BenchOptions = {
   waitQuietSec: 0,
 };
 
-export type BenchCommand =
-  { readonly kind: 'help' } | { readonly kind: 'hot-path'; readonly options: BenchOptions };
-
 const SKIPPABLE = ['http', 'redis', 'postgres'];
+const d = BENCH_DEFAULTS;
+const quick = { acceptedSteps: [1, 4, 16, 64], stepSec: 4, warmupSec: 1, users: 500 };
 
-export function parseBenchArgs(argv: readonly string[]): BenchCommand {
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help')
-    return { kind: 'help' };
-  const [what, ...rest] = argv;
-  if (what !== 'hot-path')
-    throw new UsageError(`unknown benchmark "${what}" (known: hot-path, drain)`);
-  const { values, flags, positional } = parseOptions(
-    rest,
-    [
-      '--order-service-url',
-      '--connections',
-      '--accepted-steps',
-      '--step',
-      '--warmup',
-      '--users',
-      '--skip',
-      '--wait-quiet',
-    ],
-    ['--profile', '--update-docs', '--quick'],
-  );
-  if (positional.length) throw new UsageError(`unexpected argument: ${positional.join(' ')}`);
-  const d = BENCH_DEFAULTS;
-  const quick = flags.has('--quick');
-  const skip = new Set(
-    (values.get('--skip') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-  for (const s of skip)
-    if (!SKIPPABLE.includes(s))
-      throw new UsageError(`--skip takes ${SKIPPABLE.join(', ')}; got ${s}`);
-  return {
-    kind: 'hot-path',
-    options: {
-      orderServiceUrl: values.has('--order-service-url')
-        ? parseUrl(values.get('--order-service-url') ?? '')
-        : d.orderServiceUrl,
-      connections: values.has('--connections')
-        ? parseIntOption('--connections', values.get('--connections'), 1, 10_000)
-        : d.connections,
-      acceptedSteps: values.has('--accepted-steps')
-        ? parseList('--accepted-steps', values.get('--accepted-steps'), 1, 10_000)
-        : quick
-          ? [1, 4, 16, 64]
-          : d.acceptedSteps,
-      stepSec: values.has('--step')
-        ? parseDuration(values.get('--step') ?? '')
-        : quick
-          ? 4
-          : d.stepSec,
-      warmupSec: values.has('--warmup')
-        ? parseDuration(values.get('--warmup') ?? '')
-        : quick
-          ? 1
-          : d.warmupSec,
-      users: values.has('--users')
-        ? parseIntOption('--users', values.get('--users'), 1, 1_000_000)
-        : quick
-          ? 500
-          : d.users,
-      profile: flags.has('--profile'),
-      updateDocs: flags.has('--update-docs'),
-      skip,
-      waitQuietSec: values.has('--wait-quiet')
-        ? parseDuration(values.get('--wait-quiet') ?? '')
-        : 0,
-    },
-  };
-}
+/** Another benchmark, with a command line of its own: its arguments, as given. */
+const delegated = <K extends string>(kind: K, summary: string) =>
+  command({
+    summary,
+    passThrough: true,
+    options: {},
+    build: (_o, argv) => ({ kind, argv }),
+  });
 
-/**
- * The front door of `npm run load` and `npm run bench`: parses the arguments, prints the usage
- * for help (exit 0) or for a usage error with its message (exit 2). Returns the command to run,
- * or the exit code when there is nothing to run.
- */
-export function parseCommandLine<C extends { readonly kind: string }>(
-  name: string,
-  usage: string,
-  parse: (argv: readonly string[]) => C,
-  argv: readonly string[],
-): Exclude<C, { readonly kind: 'help' }> | number {
-  let command: C;
-  try {
-    command = parse(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${name}: ${err.message}\n\n${usage}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(usage);
-    return 0;
-  }
-  return command as Exclude<C, { readonly kind: 'help' }>;
-}
+export const BENCH_CLI = {
+  name: 'bench',
+  usage: [
+    'npm run bench -- hot-path [options]',
+    'npm run bench -- drain [options]    (the whole saga drains a backlog; drain --help)',
+    'npm run bench -- compare [options]  (event-driven vs the synchronous baseline; compare --help)',
+    'npm run bench -- tracing [options]  (what OpenTelemetry costs, on against off; tracing --help)',
+  ],
+  description: `The design brief's performance figures, each as a ratio to a ceiling measured in the same run
+on the same machine (docs/benchmarks.md).`,
+  noun: 'benchmark',
+  commandsTitle: 'Benchmarks:',
+  commands: {
+    'hot-path': command({
+      summary: `Measures, in one run with one load driver (autocannon):
+the HTTP ceiling (a bare node:http server; a bare Fastify route for reference), the
+rejected path (sold out: the gateway's fast path; rate limited: token buckets), the accepted
+path (stepping connections to find the knee), the Redis ceiling (redis-benchmark EVALSHA of
+the admission and token-bucket scripts) and the Postgres ceiling (pgbench, conditional
+decrement, scratch database), then judges the brief's targets: rejected >= 80 % of the
+HTTP ceiling; accepted >= 50 % with p99 <= 25 ms.
+The shop's order-service, Redis and PostgreSQL must be running (npm run shop -- --detach) and
+the code compiled (npm run compile): the bench starts its own gateways from dist/ on ports
+3180-3183 and its ceiling server on 3190, and stops them by pid.`,
+      options: {
+        connections: int(d.connections, 'connections of the flat-out runs', 1, 10_000),
+        acceptedSteps: list(d.acceptedSteps, 'connection steps of the accepted path', 1, 10_000),
+        step: seconds(d.stepSec, 'length of each measured run'),
+        warmup: seconds(d.warmupSec, 'warm-up before each run'),
+        users: int(d.users, 'distinct users with dev tokens', 1, 1_000_000),
+        orderServiceUrl: url(d.orderServiceUrl, 'where the bench gateways forward'),
+        skip: custom<ReadonlySet<string>>(
+          '<parts>',
+          d.skip,
+          'leave out: http, redis, postgres (comma-separated)',
+          (text) => {
+            const skip = new Set(
+              text
+                .split(',')
+                .map((p) => p.trim())
+                .filter(Boolean),
+            );
+            for (const p of skip)
+              if (!SKIPPABLE.includes(p))
+                throw new UsageError(`--skip takes ${SKIPPABLE.join(', ')}; got ${p}`);
+            return skip;
+          },
+          { shownDefault: '' },
+        ),
+        waitQuiet: custom(
+          '<time>',
+          0,
+          'first wait (up to <time>) for 5 quiet seconds: processes outside the shop under 10 % of a core, no shop service above 10 % (for a shared machine; runs disturbed anyway are marked †)',
+          (text) => parseDuration(text),
+          { shownDefault: '' },
+        ),
+        quick: flag('short steps (4 s), fewer steps and users: a smoke run'),
+        profile: flag(
+          'afterwards, profile gateway and order-service (node --cpu-prof) on an accepted run and print the top frames',
+        ),
+        updateDocs: flag("write this run's figures into docs/benchmarks.md"),
+      },
+      build: (o, _positional, given) => {
+        // --quick changes the defaults; an explicit option still wins.
+        const q = o.quick && !given.has('acceptedSteps') ? quick.acceptedSteps : o.acceptedSteps;
+        const options: BenchOptions = {
+          orderServiceUrl: o.orderServiceUrl,
+          connections: o.connections,
+          acceptedSteps: q,
+          stepSec: o.quick && !given.has('step') ? quick.stepSec : o.step,
+          warmupSec: o.quick && !given.has('warmup') ? quick.warmupSec : o.warmup,
+          users: o.quick && !given.has('users') ? quick.users : o.users,
+          profile: o.profile,
+          updateDocs: o.updateDocs,
+          skip: given.has('skip') ? o.skip : new Set<string>(),
+          waitQuietSec: o.waitQuiet,
+        };
+        return { kind: 'hot-path' as const, options };
+      },
+    }),
+    drain: delegated('drain', 'the whole saga drains a backlog (npm run bench -- drain --help)'),
+    compare: delegated(
+      'compare',
+      'event-driven vs the synchronous baseline (npm run bench -- compare --help)',
+    ),
+    tracing: delegated(
+      'tracing',
+      'what OpenTelemetry costs, on against off (npm run bench -- tracing --help)',
+    ),
+  },
+};
 
-/** Progress lines to stdout. */
-export function lineLogger(): (line: string) => void {
-  return (line) => {
-    process.stdout.write(`${line}\n`);
-  };
+export type BenchCommand = ReturnType<typeof parseBenchArgs>;
+
+export function parseBenchArgs(argv: readonly string[]) {
+  return parseCommandLine(BENCH_CLI, argv);
 }

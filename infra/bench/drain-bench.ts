@@ -33,7 +33,17 @@ import {
 } from '@seckill/persistence';
 import { databaseUrl } from '../local/services';
 import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
-import { parseDuration, parseIntOption, parseOptions, UsageError } from './args';
+import {
+  UsageError,
+  cliName,
+  command,
+  custom,
+  flag,
+  int,
+  parseCommandLine,
+  parseDuration,
+  seconds,
+} from '../cli/command-line';
 import { defaultTimeoutSec, SAGA_DRAIN_DEFAULTS, type SagaDrainOptions } from './saga-drain';
 
 export interface DrainOptions {
@@ -54,10 +64,53 @@ export const DRAIN_DEFAULTS: DrainOptions = {
 
 const saga = SAGA_DRAIN_DEFAULTS;
 
-export const DRAIN_USAGE = `Usage: npm run bench -- drain [options]                the whole saga (default)
-       npm run bench -- drain --runner-only [options]  the consumer runner alone
+const SAGA_OPTIONS = {
+  orders: int(saga.orders, 'accepted orders in the backlog (10000 for the target)', 10, 100_000),
+  concurrency: int(saga.concurrency, 'purchases in flight during admission', 1, 1024),
+  sample: custom(
+    '<time>',
+    saga.sampleMs / 1000,
+    'sampling interval',
+    (text) => {
+      const sec = parseDuration(text);
+      if (sec < 0.05 || sec > 10)
+        throw new UsageError(`--sample must be between 50ms and 10s, got ${text}`);
+      return sec;
+    },
+    { shownDefault: `${saga.sampleMs}ms` },
+  ),
+  timeout: custom<number | null>(
+    '<time>',
+    null,
+    'stop waiting this long after the release (default 120 s + 1 s per 10 orders)',
+    (text) => parseDuration(text),
+  ),
+  ceiling: seconds(saga.ceilingSec, 'length of the pgbench run'),
+};
 
-The whole saga, on the running shop (npm run shop -- --detach): admits N orders through the
+const RUNNER_OPTIONS = {
+  rate: int(DRAIN_DEFAULTS.rate, 'the cap R, events/s', 10, 100_000),
+  backlog: int(DRAIN_DEFAULTS.backlog, 'the backlog B, events', 100, 10_000_000),
+  partitions: int(DRAIN_DEFAULTS.partitions, 'partitions of the topic', 1, 128),
+  batch: int(DRAIN_DEFAULTS.batch, 'events per transaction', 1, 10_000),
+  skipUncapped: flag('leave out the uncapped runs'),
+};
+
+export type DrainCommand =
+  | { readonly kind: 'saga'; readonly options: SagaDrainOptions; readonly updateDocs: boolean }
+  | {
+      readonly kind: 'runner';
+      readonly options: DrainOptions;
+      readonly updateDocs: boolean;
+    };
+
+export const DRAIN_CLI = {
+  name: 'bench drain',
+  usage: [
+    'npm run bench -- drain [options]                the whole saga (default)',
+    'npm run bench -- drain --runner-only [options]  the consumer runner alone',
+  ],
+  description: `The whole saga, on the running shop (npm run shop -- --detach): admits N orders through the
 gateway while inventory, payment, logistics and notification are stopped (order-service keeps
 admitting, and its read model keeps consuming), then starts those four at once. Every
 ${saga.sampleMs} ms it reads each consumer group's lag (Kafka offsets) and the orders per status
@@ -68,93 +121,54 @@ ceiling (pgbench) measured afterwards; judges the targets (>= 500 orders/s susta
 orders terminal <= 30 s after the last 202). The chart of lag per group and the samples go to
 .cache/bench/drain-<run>.svg and .json. The consumers are running again when it ends.
 
-Options:
-  --orders <n>       accepted orders in the backlog (default ${saga.orders}; 10000 for the target)
-  --concurrency <n>  purchases in flight during admission (default ${saga.concurrency})
-  --sample <time>    sampling interval (default ${saga.sampleMs}ms)
-  --timeout <time>   stop waiting this long after the release (default 120 s + 1 s per 10 orders)
-  --ceiling <time>   length of the pgbench run (default ${saga.ceilingSec}s)
-  --update-docs      write the figures into docs/benchmarks.md and the chart to
-                     docs/bench/drain-lag.svg
-
 --runner-only: peak shaving of the consumer runner alone. B events wait on a fresh topic; a
 consumer group capped at R events/s drains them through the real consumer runner (inbox row +
 one write per event in one Postgres transaction per chunk, offsets committed after it) into a
 scratch database. Judges: DB write rate within 5 % of R, drain time within 10 % of B/R. Then
 drains the same backlog without a cap (a second group: the ceiling the cap sits under) and a
 tenth of it with one event per transaction (what batching buys). Needs only the
-infrastructure (npm run infra -- up); creates and drops its own database and topic.
-
-Options with --runner-only:
-  --rate <n>         the cap R, events/s (default ${DRAIN_DEFAULTS.rate})
-  --backlog <n>      the backlog B, events (default ${DRAIN_DEFAULTS.backlog})
-  --partitions <n>   partitions of the topic (default ${DRAIN_DEFAULTS.partitions})
-  --batch <n>        events per transaction (default ${DRAIN_DEFAULTS.batch})
-  --skip-uncapped    leave out the uncapped runs
-  --update-docs      write this run's figures into docs/benchmarks.md
-`;
-
-export type DrainCommand =
-  | { readonly kind: 'saga'; readonly options: SagaDrainOptions; readonly updateDocs: boolean }
-  | {
-      readonly kind: 'runner';
-      readonly options: DrainOptions;
-      readonly updateDocs: boolean;
-    };
+infrastructure (npm run infra -- up); creates and drops its own database and topic.`,
+  command: command({
+    options: {
+      ...SAGA_OPTIONS,
+      updateDocs: flag(
+        "write the figures into docs/benchmarks.md (the whole saga's chart to docs/bench/drain-lag.svg)",
+      ),
+      runnerOnly: flag('measure the consumer runner alone (its options below)'),
+      ...RUNNER_OPTIONS,
+    },
+    sections: [{ title: 'Options with --runner-only', keys: Object.keys(RUNNER_OPTIONS) }],
+    build: (o, _positional, given): DrainCommand => {
+      // Each mode takes only its own options.
+      const other = o.runnerOnly ? SAGA_OPTIONS : RUNNER_OPTIONS;
+      for (const key of given)
+        if (key in other) throw new UsageError(`unknown option ${cliName(key)}`);
+      if (o.runnerOnly) {
+        const { rate, backlog, partitions, batch, skipUncapped } = o;
+        return {
+          kind: 'runner',
+          options: { rate, backlog, partitions, batch, skipUncapped },
+          updateDocs: o.updateDocs,
+        };
+      }
+      return {
+        kind: 'saga',
+        options: {
+          orders: o.orders,
+          concurrency: o.concurrency,
+          sampleMs: Math.round(o.sample * 1000),
+          timeoutSec: o.timeout ?? defaultTimeoutSec(o.orders),
+          ceilingSec: Math.max(1, Math.round(o.ceiling)),
+        },
+        updateDocs: o.updateDocs,
+      };
+    },
+  }),
+};
 
 /** `drain`'s arguments: the whole saga, or with --runner-only the runner alone. */
-export function parseDrainCommand(argv: readonly string[]): DrainCommand {
-  if (argv.includes('--runner-only')) {
-    const { updateDocs, ...options } = parseDrainArgs(argv.filter((a) => a !== '--runner-only'));
-    return { kind: 'runner', options, updateDocs };
-  }
-  const { values, flags, positional } = parseOptions(
-    argv,
-    ['--orders', '--concurrency', '--sample', '--timeout', '--ceiling'],
-    ['--update-docs'],
-  );
-  if (positional.length) throw new UsageError(`unexpected argument: ${positional.join(' ')}`);
-  const orders = values.has('--orders')
-    ? parseIntOption('--orders', values.get('--orders'), 10, 100_000)
-    : saga.orders;
-  const seconds = (name: string): number | undefined =>
-    values.has(name) ? parseDuration(values.get(name) ?? '') : undefined;
-  const sampleSec = seconds('--sample');
-  if (sampleSec !== undefined && (sampleSec < 0.05 || sampleSec > 10))
-    throw new UsageError(`--sample must be between 50ms and 10s, got ${values.get('--sample')}`);
-  return {
-    kind: 'saga',
-    options: {
-      orders,
-      concurrency: values.has('--concurrency')
-        ? parseIntOption('--concurrency', values.get('--concurrency'), 1, 1024)
-        : saga.concurrency,
-      sampleMs: sampleSec === undefined ? saga.sampleMs : Math.round(sampleSec * 1000),
-      timeoutSec: seconds('--timeout') ?? defaultTimeoutSec(orders),
-      ceilingSec: Math.max(1, Math.round(seconds('--ceiling') ?? saga.ceilingSec)),
-    },
-    updateDocs: flags.has('--update-docs'),
-  };
-}
-
-export function parseDrainArgs(argv: readonly string[]): DrainOptions & { updateDocs: boolean } {
-  const { values, flags, positional } = parseOptions(
-    argv,
-    ['--rate', '--backlog', '--partitions', '--batch'],
-    ['--skip-uncapped', '--update-docs'],
-  );
-  if (positional.length) throw new UsageError(`unexpected argument: ${positional.join(' ')}`);
-  const d = DRAIN_DEFAULTS;
-  const get = (name: string, min: number, max: number, fallback: number): number =>
-    values.has(name) ? parseIntOption(name, values.get(name), min, max) : fallback;
-  return {
-    rate: get('--rate', 10, 100_000, d.rate),
-    backlog: get('--backlog', 100, 10_000_000, d.backlog),
-    partitions: get('--partitions', 1, 128, d.partitions),
-    batch: get('--batch', 1, 10_000, d.batch),
-    skipUncapped: flags.has('--skip-uncapped'),
-    updateDocs: flags.has('--update-docs'),
-  };
+export function parseDrainCommand(argv: readonly string[]) {
+  return parseCommandLine(DRAIN_CLI, argv);
 }
 
 export interface DrainRun {

@@ -7,14 +7,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as prettier from 'prettier';
-import { BENCH_DEFAULTS, lineLogger, parseCommandLine, parseBenchArgs } from '../bench/args';
+import { BENCH_CLI } from '../bench/args';
 import { stopAllChildren } from '../bench/children';
 import {
+  DRAIN_CLI,
   DRAIN_DOC_MARKERS,
-  DRAIN_USAGE,
   formatDrainMarkdown,
   formatDrainReport,
-  parseDrainCommand,
   runDrainBench,
 } from '../bench/drain-bench';
 import { runHotPathBench } from '../bench/hot-path-bench';
@@ -28,6 +27,7 @@ import {
   sagaLagChart,
 } from '../bench/saga-drain-report';
 import { repoRoot } from '../local/infra-paths';
+import { lineLogger, runCommandLine } from './command-line';
 
 /** load-tests/compare/cli.ts, loaded by path like `npm run load` (a project of its own). */
 interface CompareCli {
@@ -51,41 +51,6 @@ async function compareMain(argv: readonly string[]): Promise<number> {
   )) as CompareCli;
   return cli.main(argv, writeDocSection);
 }
-
-const d = BENCH_DEFAULTS;
-const USAGE = `Usage: npm run bench -- hot-path [options]
-       npm run bench -- drain [options]    (the whole saga drains a backlog; drain --help)
-       npm run bench -- compare [options]  (event-driven vs the synchronous baseline; compare --help)
-       npm run bench -- tracing [options]  (what OpenTelemetry costs, on against off; tracing --help)
-
-Measures, in one run with one load driver (autocannon):
-  the HTTP ceiling (a bare node:http server; a bare Fastify route for reference), the
-  rejected path (sold out: the gateway's fast path; rate limited: token buckets), the accepted
-  path (stepping connections to find the knee), the Redis ceiling (redis-benchmark EVALSHA of
-  the admission and token-bucket scripts) and the Postgres ceiling (pgbench, conditional
-  decrement, scratch database), then judges the brief's targets: rejected >= 80 % of the
-  HTTP ceiling; accepted >= 50 % with p99 <= 25 ms.
-
-The shop's order-service, Redis and PostgreSQL must be running (npm run shop -- --detach) and
-the code compiled (npm run compile): the bench starts its own gateways from dist/ on ports
-3180-3183 and its ceiling server on 3190, and stops them by pid.
-
-Options:
-  --connections <n>        connections of the flat-out runs (default ${d.connections})
-  --accepted-steps <list>  connection steps of the accepted path (default ${d.acceptedSteps.join(',')})
-  --step <time>            length of each measured run (default ${d.stepSec}s)
-  --warmup <time>          warm-up before each run (default ${d.warmupSec}s)
-  --users <n>              distinct users with dev tokens (default ${d.users})
-  --order-service-url <u>  where the bench gateways forward (default ${d.orderServiceUrl})
-  --skip <parts>           leave out: http, redis, postgres (comma-separated)
-  --wait-quiet <time>      first wait (up to <time>) for 5 quiet seconds: processes outside
-                           the shop under 10 % of a core, no shop service above 10 % (for a
-                           shared machine; runs disturbed anyway are marked †)
-  --quick                  short steps (4 s), fewer steps and users: a smoke run
-  --profile                afterwards, profile gateway and order-service (node --cpu-prof) on
-                           an accepted run and print the top frames
-  --update-docs            write this run's figures into docs/benchmarks.md
-`;
 
 async function writeDocSection(
   section: string,
@@ -111,15 +76,7 @@ const DRAIN_CHART = {
  * --runner-only the consumer's rate cap and backlog drain (infra/bench/drain-bench.ts).
  */
 async function drainMain(argv: readonly string[]): Promise<number> {
-  const command = parseCommandLine(
-    'bench',
-    DRAIN_USAGE,
-    (args) =>
-      args.includes('--help') || args.includes('-h')
-        ? ({ kind: 'help' } as const)
-        : parseDrainCommand(args),
-    argv,
-  );
+  const command = runCommandLine(DRAIN_CLI, argv);
   if (typeof command === 'number') return command;
   const log = lineLogger();
   const invocation = `npm run bench -- drain ${argv.join(' ')}`.trim();
@@ -159,11 +116,11 @@ async function drainMain(argv: readonly string[]): Promise<number> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv[0] === 'drain') return drainMain(argv.slice(1));
-  if (argv[0] === 'compare') return compareMain(argv.slice(1));
-  if (argv[0] === 'tracing') return tracingMain(argv.slice(1));
-  const command = parseCommandLine('bench', USAGE, parseBenchArgs, argv);
+  const command = runCommandLine(BENCH_CLI, argv);
   if (typeof command === 'number') return command;
+  if (command.kind === 'drain') return drainMain(command.argv);
+  if (command.kind === 'compare') return compareMain(command.argv);
+  if (command.kind === 'tracing') return tracingMain(command.argv);
   const log = lineLogger();
   const onSignal = (): void => {
     void stopAllChildren().then(() => process.exit(130));

@@ -60,8 +60,9 @@ describe('parseDlqArgs', () => {
     [['show', '17'], /<partition>:<offset>/],
     [['redrive'], /takes one topic/],
     [['redrive', 'a', 'b'], /takes one topic/],
-    [['list', '--dry-run'], /unknown option --dry-run/],
-    [['show', '0:1', '--group', 'g'], /unknown option --group/],
+    [['list', '--dry-run'], /"list" does not take --dry-run/],
+    [['show', '0:1', '--group', 'g'], /"show" does not take --group/],
+    [['list', '--bogus'], /^unknown option --bogus$/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseDlqArgs(argv, env)).toThrow(UsageError);
     expect(() => parseDlqArgs(argv, env)).toThrow(message);

@@ -9,12 +9,16 @@ import { Topic, TOPIC_CATALOGUE } from '@seckill/contracts';
 import { DLQ_HEADER, EventPublisher, type OutgoingRecord } from '@seckill/kafka';
 import { fetchTopicOffsets } from '../bench/group-lag';
 import {
+  UsageError,
+  command,
+  custom,
+  flag,
+  int,
   lineLogger,
   parseCommandLine,
-  parseIntOption,
-  parseOptions,
-  UsageError,
-} from '../bench/args';
+  runCommandLine,
+  text,
+} from './command-line';
 
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
 const DEFAULT_LIMIT = 50;
@@ -31,111 +35,95 @@ export const REDRIVE_HEADER = {
   at: 'dlq-redriven-at',
 } as const;
 
-const USAGE = `Usage: npm run dlq -- <command> [options]
-
-The dead-letter topic (${Topic.DeadLetter}): events a consumer could not process (undecodable,
-no handler, a permanent failure, retries exhausted), with why and where from in dlq-* headers.
-A dead letter's id is <partition>:<offset> in the dead-letter topic.
-
-Commands:
-  list [--limit N]        the newest N dead letters (default ${DEFAULT_LIMIT}): id, time, reason,
-                          original topic, consumer group, attempts, status, error
-  show <id>               one dead letter: its headers, key and pretty payload
-  redrive <topic> [--group G] [--dry-run]
-                          re-publish the dead letters that came from <topic> (a catalogue topic),
-                          only those of consumer group G with --group, back to <topic>: the
-                          original key, value and headers (minus the dlq-* ones). Each one
-                          re-driven is recorded by a marker record on the dead-letter topic, so a
-                          second redrive skips it. --dry-run: only say what would be re-driven.
-  --help, -h              this text
-
-Options (every command):
-  --topic <name>          the dead-letter topic (default $DLQ_TOPIC or ${Topic.DeadLetter})
-  --brokers <list>        host:port,... (default $KAFKA_BROKERS or ${DEFAULT_BROKERS})
-
-Re-driven events reach every consumer group of <topic> again, with their original event id:
-the groups that had processed them already skip them (inbox), the one that failed retries them.
-A crash between re-publishing and writing the marker re-publishes that one again next time,
-which the inbox makes harmless too. Exit codes: 0 ok, 1 failure, 2 usage / unknown id or topic.
-`;
-
 interface Connection {
   readonly topic: string;
   readonly brokers: readonly string[];
 }
 
-export type DlqCommand =
-  | { readonly kind: 'help' }
-  | ({ readonly kind: 'list'; readonly limit: number } & Connection)
-  | ({ readonly kind: 'show'; readonly id: string } & Connection)
-  | ({
-      readonly kind: 'redrive';
-      readonly originalTopic: string;
-      readonly group: string | null;
-      readonly dryRun: boolean;
-    } & Connection);
-
-export function parseDlqArgs(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-): DlqCommand {
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help')
-    return { kind: 'help' };
-  const [command, ...rest] = argv;
-  const valued = ['--topic', '--brokers'];
-  const { values, flags, positional } = parseOptions(
-    rest,
-    command === 'list'
-      ? [...valued, '--limit']
-      : command === 'redrive'
-        ? [...valued, '--group']
-        : valued,
-    command === 'redrive' ? ['--dry-run'] : [],
-  );
-  const connection: Connection = {
-    topic: values.get('--topic') ?? env.DLQ_TOPIC ?? Topic.DeadLetter,
-    brokers: (values.get('--brokers') ?? env.KAFKA_BROKERS ?? DEFAULT_BROKERS)
+/** The command line; the defaults of --topic and --brokers come from `env`. */
+export function dlqCli(env: NodeJS.ProcessEnv = process.env) {
+  const connectionOptions = {
+    topic: custom('<name>', env.DLQ_TOPIC ?? Topic.DeadLetter, 'the dead-letter topic', (t) => t, {
+      shownDefault: `$DLQ_TOPIC or ${Topic.DeadLetter}`,
+    }),
+    brokers: custom('<list>', env.KAFKA_BROKERS ?? DEFAULT_BROKERS, 'host:port,...', (t) => t, {
+      shownDefault: `$KAFKA_BROKERS or ${DEFAULT_BROKERS}`,
+    }),
+  };
+  const connection = (o: { topic: string; brokers: string }): Connection => {
+    const brokers = o.brokers
       .split(',')
       .map((b) => b.trim())
-      .filter(Boolean),
+      .filter(Boolean);
+    if (brokers.length === 0) throw new UsageError('--brokers needs host:port,...');
+    return { topic: o.topic, brokers };
   };
-  if (connection.brokers.length === 0) throw new UsageError('--brokers needs host:port,...');
-  const positionals = (count: number, what: string) => {
-    if (positional.length !== count)
+  const one = (name: string, what: string, positional: readonly string[]): string => {
+    if (positional.length !== 1)
       throw new UsageError(
-        count === 0
-          ? `"${command}" takes no arguments, got: ${positional.join(' ')}`
-          : `"${command}" takes ${what}, got ${positional.length ? positional.join(' ') : 'nothing'}`,
+        `"${name}" takes ${what}, got ${positional.length ? positional.join(' ') : 'nothing'}`,
       );
+    return positional[0];
   };
-  switch (command) {
-    case 'list': {
-      positionals(0, '');
-      const limitText = values.get('--limit');
-      const limit =
-        limitText === undefined ? DEFAULT_LIMIT : parseIntOption('--limit', limitText, 1, 100_000);
-      return { kind: 'list', limit, ...connection };
-    }
-    case 'show': {
-      positionals(1, 'one id (<partition>:<offset>)');
-      const id = positional[0] as string;
-      if (!/^\d+:\d+$/.test(id))
-        throw new UsageError(`an id is <partition>:<offset>, e.g. 0:42; got "${id}"`);
-      return { kind: 'show', id, ...connection };
-    }
-    case 'redrive': {
-      positionals(1, 'one topic');
-      return {
-        kind: 'redrive',
-        originalTopic: positional[0] as string,
-        group: values.get('--group') ?? null,
-        dryRun: flags.has('--dry-run'),
-        ...connection,
-      };
-    }
-    default:
-      throw new UsageError(`unknown command "${command}"`);
-  }
+  return {
+    name: 'dlq',
+    usage: 'npm run dlq -- <command> [options]',
+    description: `The dead-letter topic (${Topic.DeadLetter}): events a consumer could not process (undecodable,
+no handler, a permanent failure, retries exhausted), with why and where from in dlq-* headers.
+A dead letter's id is <partition>:<offset> in the dead-letter topic.`,
+    common: connectionOptions,
+    commands: {
+      list: command({
+        summary: `the newest dead letters: id, time, reason, original topic,
+consumer group, attempts, status, error`,
+        options: {
+          ...connectionOptions,
+          limit: int(DEFAULT_LIMIT, 'how many', 1, 100_000),
+        },
+        build: (o) => ({ kind: 'list' as const, limit: o.limit, ...connection(o) }),
+      }),
+      show: command({
+        summary: 'one dead letter: its headers, key and pretty payload',
+        args: '<id>',
+        options: connectionOptions,
+        build: (o, positional) => {
+          const id = one('show', 'one id (<partition>:<offset>)', positional);
+          if (!/^\d+:\d+$/.test(id))
+            throw new UsageError(`an id is <partition>:<offset>, e.g. 0:42; got "${id}"`);
+          return { kind: 'show' as const, id, ...connection(o) };
+        },
+      }),
+      redrive: command({
+        summary: `re-publish the dead letters that came from <topic> (a catalogue topic),
+back to <topic>: the original key, value and headers (minus the dlq-* ones).
+Each one re-driven is recorded by a marker record on the dead-letter topic,
+so a second redrive skips it`,
+        args: '<topic>',
+        options: {
+          ...connectionOptions,
+          group: text('<G>', 'only the dead letters of consumer group G'),
+          dryRun: flag('only say what would be re-driven'),
+        },
+        build: (o, positional) => ({
+          kind: 'redrive' as const,
+          originalTopic: one('redrive', 'one topic', positional),
+          group: o.group,
+          dryRun: o.dryRun,
+          ...connection(o),
+        }),
+      }),
+    },
+    footer: `Re-driven events reach every consumer group of <topic> again, with their original event id:
+the groups that had processed them already skip them (inbox), the one that failed retries them.
+A crash between re-publishing and writing the marker re-publishes that one again next time,
+which the inbox makes harmless too. Exit codes: 0 ok, 1 failure, 2 usage / unknown id or topic.`,
+  };
+}
+
+export type DlqCommand = ReturnType<typeof parseDlqArgs>;
+
+export function parseDlqArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env) {
+  return parseCommandLine(dlqCli(env), argv);
 }
 
 /** A dead letter, or a redrive marker, as read from the dead-letter topic. */
@@ -411,7 +399,7 @@ export async function runDlq(
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const command = parseCommandLine('dlq', USAGE, (args) => parseDlqArgs(args), argv);
+  const command = runCommandLine(dlqCli(), argv);
   if (typeof command === 'number') return command;
   try {
     return await runDlq(command, lineLogger());

@@ -4,62 +4,54 @@
  * Starts, stops and shows the local PostgreSQL, Redis and Kafka (see infra/README.md).
  */
 import { type InfraComponentStatus, infraDown, infraStatus, infraUp } from '../local/infra';
+import {
+  UsageError,
+  command,
+  custom,
+  flag,
+  parseCommandLine,
+  runCommandLine,
+} from './command-line';
 
-const USAGE = `Usage: npm run infra -- <command> [options]
+export { UsageError };
 
-Local infrastructure for the seckill shop: PostgreSQL (127.0.0.1:5432), Redis (127.0.0.1:6379)
+/** 1 or 3 Kafka brokers. */
+export const brokerCount = custom<1 | 3>('1|3', 1, 'Kafka brokers', (text, name) => {
+  if (text !== '1' && text !== '3') throw new UsageError(`${name} takes 1 or 3, got ${text}`);
+  return text === '3' ? 3 : 1;
+});
+
+export const INFRA_CLI = {
+  name: 'infra',
+  usage: 'npm run infra -- <command> [options]',
+  description: `Local infrastructure for the seckill shop: PostgreSQL (127.0.0.1:5432), Redis (127.0.0.1:6379)
 and Apache Kafka in KRaft mode (127.0.0.1:9092, or 9092-9094 with --brokers 3). State lives in
-.data/ (data, logs/, pids/); downloaded Kafka jars in .cache/.
+.data/ (data, logs/, pids/); downloaded Kafka jars in .cache/.`,
+  commands: {
+    up: command({
+      summary:
+        'install what is missing, start what is not running, wait until ready\n(a no-op when everything already runs)',
+      options: { brokers: brokerCount },
+      build: (o) => ({ kind: 'up' as const, brokers: o.brokers }),
+    }),
+    down: command({
+      summary: 'stop what "up" started (Kafka, then Redis, then PostgreSQL)',
+      options: {},
+      build: () => ({ kind: 'down' as const }),
+    }),
+    status: command({
+      summary: 'show each component, its pid, port and whether it answers',
+      options: { json: flag('as JSON') },
+      build: (o) => ({ kind: 'status' as const, json: o.json }),
+    }),
+  },
+  footer: 'To reset all data: npm run infra -- down && rm -rf .data',
+};
 
-Commands:
-  up [--brokers 1|3]   install what is missing, start what is not running, wait until ready
-                       (a no-op when everything already runs). Default: 1 broker.
-  down                 stop what "up" started (Kafka, then Redis, then PostgreSQL)
-  status [--json]      show each component, its pid, port and whether it answers
-  --help, -h           this text
+export type Command = ReturnType<typeof parseArgs>;
 
-To reset all data: npm run infra -- down && rm -rf .data
-`;
-
-export class UsageError extends Error {}
-
-export type Command =
-  | { readonly kind: 'up'; readonly brokers: 1 | 3 }
-  | { readonly kind: 'down' }
-  | { readonly kind: 'status'; readonly json: boolean }
-  | { readonly kind: 'help' };
-
-export function parseArgs(argv: readonly string[]): Command {
-  const args = [...argv];
-  if (args.length === 0 || args.includes('--help') || args.includes('-h') || args[0] === 'help')
-    return { kind: 'help' };
-  const [cmd, ...rest] = args;
-  switch (cmd) {
-    case 'up': {
-      let brokers: 1 | 3 = 1;
-      for (let i = 0; i < rest.length; i++) {
-        const a = rest[i];
-        let value: string | undefined;
-        if (a === '--brokers') value = rest[++i];
-        else if (a.startsWith('--brokers=')) value = a.slice('--brokers='.length);
-        else throw new UsageError(`unknown option for "up": ${a}`);
-        if (value !== '1' && value !== '3')
-          throw new UsageError(`--brokers takes 1 or 3, got ${value ?? 'nothing'}`);
-        brokers = value === '3' ? 3 : 1;
-      }
-      return { kind: 'up', brokers };
-    }
-    case 'down':
-      if (rest.length) throw new UsageError(`"down" takes no options, got: ${rest.join(' ')}`);
-      return { kind: 'down' };
-    case 'status': {
-      const unknown = rest.filter((a) => a !== '--json');
-      if (unknown.length) throw new UsageError(`unknown option for "status": ${unknown.join(' ')}`);
-      return { kind: 'status', json: rest.includes('--json') };
-    }
-    default:
-      throw new UsageError(`unknown command "${cmd}"`);
-  }
+export function parseArgs(argv: readonly string[]) {
+  return parseCommandLine(INFRA_CLI, argv);
 }
 
 export function formatStatusTable(rows: readonly InfraComponentStatus[]): string {
@@ -81,23 +73,12 @@ export function formatStatusTable(rows: readonly InfraComponentStatus[]): string
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let command: Command;
-  try {
-    command = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`infra: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
+  const command = runCommandLine(INFRA_CLI, argv);
+  if (typeof command === 'number') return command;
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
   switch (command.kind) {
-    case 'help':
-      process.stdout.write(USAGE);
-      return 0;
     case 'up': {
       const endpoints = await infraUp({ brokers: command.brokers, log });
       log('');

@@ -39,8 +39,9 @@ describe('db:migrate arguments', () => {
 
   it.each([
     [['frob'], /unknown command "frob"/],
-    [['deploy', '--force'], /unknown option for "deploy": --force/],
-    [['deploy', '--service'], /--service takes a service name/],
+    [['deploy', '--force'], /unknown option --force/],
+    [['deploy', '--service'], /--service needs a value/],
+    [['deploy', '--service='], /--service takes a service name/],
     [['status', '--service', 'gateway'], /gateway has no database/],
     [['check', '--service', 'nope'], /unknown service "nope"/],
     [['new', 'order-service'], /"new" takes a service and a migration name/],

@@ -23,109 +23,108 @@ import {
   statusAll,
 } from '../local/migrate';
 import { databaseUrl, type InfraEndpoints } from '../local/services';
+import {
+  UsageError,
+  command,
+  custom,
+  flag,
+  parseCommandLine,
+  runCommandLine,
+  text,
+  usageErrorLine,
+} from './command-line';
 
-const USAGE = `Usage: npm run db:migrate -- [command] [options]
+export { UsageError };
 
-Applies and checks the Prisma migrations of every service database (apps/<service>/prisma),
-offline: through the Wasm schema engine, never the Prisma CLI's downloaded native engine.
+const service = custom<string | null>(
+  '<s>',
+  null,
+  'only this service',
+  (value) => {
+    if (!value) throw new UsageError('--service takes a service name');
+    checkService(value);
+    return value;
+  },
+  { shownDefault: '' },
+);
 
-Commands:
-  deploy [--service <s>]        apply pending migrations (= prisma migrate deploy). Default.
-  status [--service <s>]        compare each database's history with its migrations directory;
-                                exit 1 when one is not up to date
-  check [--service <s>]         drift check: replay each service's migrations into a throwaway
-                                shadow database and diff against its schema.prisma; exit 1 on
-                                drift, naming the service and printing the missing SQL
-  new <service> <name> [--empty]
-                                write apps/<service>/prisma/migrations/<timestamp>_<name>/
-                                migration.sql from the schema diff (--empty: an empty one to
-                                write by hand)
-  resolve <service> --rolled-back <migration> | --applied <migration>
-                                record a failed migration as rolled back (after fixing it, so
-                                deploy runs it again), or one as applied without running it
-                                (= prisma migrate resolve)
-  --help, -h                    this text
-
-Connection: the local runner's PostgreSQL (${HOST}:${POSTGRES_PORT}, user ${POSTGRES_USER}) unless
+export const MIGRATE_CLI = {
+  name: 'db:migrate',
+  usage: 'npm run db:migrate -- [command] [options]',
+  description: `Applies and checks the Prisma migrations of every service database (apps/<service>/prisma),
+offline: through the Wasm schema engine, never the Prisma CLI's downloaded native engine.`,
+  defaultCommand: 'deploy',
+  commands: {
+    deploy: command({
+      summary: 'apply pending migrations (= prisma migrate deploy)',
+      options: { service },
+      build: (o) => ({ kind: 'deploy' as const, service: o.service }),
+    }),
+    status: command({
+      summary: `compare each database's history with its migrations directory;
+exit 1 when one is not up to date`,
+      options: { service },
+      build: (o) => ({ kind: 'status' as const, service: o.service }),
+    }),
+    check: command({
+      summary: `drift check: replay each service's migrations into a throwaway
+shadow database and diff against its schema.prisma; exit 1 on
+drift, naming the service and printing the missing SQL`,
+      options: { service },
+      build: (o) => ({ kind: 'check' as const, service: o.service }),
+    }),
+    new: command({
+      summary: `write apps/<service>/prisma/migrations/<timestamp>_<name>/
+migration.sql from the schema diff`,
+      args: '<service> <name>',
+      options: { empty: flag('an empty migration, to write by hand') },
+      build: (o, positional) => {
+        if (positional.length !== 2) {
+          throw new UsageError(
+            '"new" takes a service and a migration name, e.g. new order-service add_orders',
+          );
+        }
+        const [svc, name] = positional;
+        checkService(svc);
+        return { kind: 'new' as const, service: svc, name, empty: o.empty };
+      },
+    }),
+    resolve: command({
+      summary: `record a failed migration as rolled back (after fixing it, so
+deploy runs it again), or one as applied without running it
+(= prisma migrate resolve); give one of the two options`,
+      args: '<service>',
+      options: {
+        rolledBack: text('<migration>', 'mark this migration rolled back'),
+        applied: text('<migration>', 'mark this migration applied'),
+      },
+      build: (o, positional) => {
+        const migration = o.rolledBack ?? o.applied;
+        if (positional.length !== 1 || migration === null || (o.rolledBack && o.applied)) {
+          throw new UsageError(
+            '"resolve" takes a service, then --rolled-back <migration> or --applied <migration>',
+          );
+        }
+        checkService(positional[0]);
+        return {
+          kind: 'resolve' as const,
+          service: positional[0],
+          migration,
+          as: o.applied !== null ? ('applied' as const) : ('rolled-back' as const),
+        };
+      },
+    }),
+  },
+  footer: `Connection: the local runner's PostgreSQL (${HOST}:${POSTGRES_PORT}, user ${POSTGRES_USER}) unless
 PGHOST, PGPORT, PGUSER, PGPASSWORD say otherwise. With --service, DATABASE_URL (when set) is
 that service's database. check and new only need the server; their shadow databases need a role
-with CREATEDB.
-`;
+with CREATEDB.`,
+};
 
-export class UsageError extends Error {}
+export type Command = ReturnType<typeof parseArgs>;
 
-export type Command =
-  | { readonly kind: 'deploy' | 'status' | 'check'; readonly service: string | null }
-  | {
-      readonly kind: 'new';
-      readonly service: string;
-      readonly name: string;
-      readonly empty: boolean;
-    }
-  | {
-      readonly kind: 'resolve';
-      readonly service: string;
-      readonly migration: string;
-      readonly as: 'rolled-back' | 'applied';
-    }
-  | { readonly kind: 'help' };
-
-export function parseArgs(argv: readonly string[]): Command {
-  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { kind: 'help' };
-  const [first, ...rest] = argv;
-  const cmd = first === undefined || first.startsWith('--') ? 'deploy' : first;
-  const args = first === undefined || first.startsWith('--') ? argv : rest;
-  switch (cmd) {
-    case 'deploy':
-    case 'status':
-    case 'check': {
-      let service: string | null = null;
-      for (let i = 0; i < args.length; i++) {
-        const a = args[i];
-        if (a === '--service') service = args[++i] ?? null;
-        else if (a.startsWith('--service=')) service = a.slice('--service='.length);
-        else throw new UsageError(`unknown option for "${cmd}": ${a}`);
-        if (!service) throw new UsageError('--service takes a service name');
-      }
-      if (service !== null) checkService(service);
-      return { kind: cmd, service };
-    }
-    case 'new': {
-      const positional = args.filter((a) => !a.startsWith('--'));
-      const unknown = args.filter((a) => a.startsWith('--') && a !== '--empty');
-      if (unknown.length) throw new UsageError(`unknown option for "new": ${unknown.join(' ')}`);
-      if (positional.length !== 2) {
-        throw new UsageError(
-          '"new" takes a service and a migration name, e.g. new order-service add_orders',
-        );
-      }
-      const [service, name] = positional;
-      checkService(service);
-      return { kind: 'new', service, name, empty: args.includes('--empty') };
-    }
-    case 'resolve': {
-      const [service, flag, migration, ...extra] = args;
-      if (
-        !service ||
-        (flag !== '--rolled-back' && flag !== '--applied') ||
-        !migration ||
-        extra.length
-      ) {
-        throw new UsageError(
-          '"resolve" takes a service, then --rolled-back <migration> or --applied <migration>',
-        );
-      }
-      checkService(service);
-      return {
-        kind: 'resolve',
-        service,
-        migration,
-        as: flag === '--applied' ? 'applied' : 'rolled-back',
-      };
-    }
-    default:
-      throw new UsageError(`unknown command "${cmd}"`);
-  }
+export function parseArgs(argv: readonly string[]) {
+  return parseCommandLine(MIGRATE_CLI, argv);
 }
 
 /** Fails fast on a typo, or on gateway (no database). */
@@ -172,14 +171,14 @@ export function hintFor(message: string): string | null {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let command: Command;
+  const command = runCommandLine(MIGRATE_CLI, argv);
+  if (typeof command === 'number') return command;
   let endpoints: InfraEndpoints;
   try {
-    command = parseArgs(argv);
     endpoints = endpointsFromEnv();
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`db:migrate: ${err.message}\n\n${USAGE}`);
+      process.stderr.write(usageErrorLine('db:migrate', err.message));
       return 2;
     }
     throw err;
@@ -196,9 +195,6 @@ async function main(argv: readonly string[]): Promise<number> {
       : databaseUrl(endpoints, 'postgres');
 
   switch (command.kind) {
-    case 'help':
-      process.stdout.write(USAGE);
-      return 0;
     case 'deploy':
       if (command.service) {
         await migrateService(migratableService(command.service), serviceUrl(command.service), log);

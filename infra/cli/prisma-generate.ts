@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { type MigratableService, migratableService, migratableServices } from '../local/migrate';
+import { UsageError, command, runCommandLine } from './command-line';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const ENGINE_STUB = path.join(REPO_ROOT, 'infra', 'prisma', 'schema-engine-offline.sh');
@@ -52,22 +53,27 @@ function generate(svc: MigratableService): Promise<Outcome> {
   });
 }
 
+export const PRISMA_GENERATE_CLI = {
+  name: 'prisma:generate',
+  usage: 'npm run prisma:generate [-- <service>...]',
+  description: `Generates the Prisma client of every service with a database (or of the named ones)
+into apps/<service>/src/generated/prisma, offline.`,
+  command: command({
+    args: '<service>...',
+    options: {},
+    build: (_o, names): MigratableService[] => {
+      try {
+        return names.length ? names.map((name) => migratableService(name)) : migratableServices();
+      } catch (err) {
+        throw new UsageError(err instanceof Error ? err.message : String(err));
+      }
+    },
+  }),
+};
+
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(
-      'Usage: npm run prisma:generate [-- <service>...]\n\n' +
-        'Generates the Prisma client of every service with a database (or of the named ones)\n' +
-        'into apps/<service>/src/generated/prisma, offline.\n',
-    );
-    return 0;
-  }
-  let services: MigratableService[];
-  try {
-    services = argv.length ? argv.map((name) => migratableService(name)) : migratableServices();
-  } catch (err) {
-    process.stderr.write(`prisma:generate: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 2;
-  }
+  const services = runCommandLine(PRISMA_GENERATE_CLI, argv);
+  if (typeof services === 'number') return services;
   // Each run is a Node process that mostly burns CPU loading the CLI: one per core.
   const queue = [...services];
   let failed = 0;

@@ -5,9 +5,10 @@
  * services, detached, with their logs in .data/logs/. See infra/README.md, "Running the shop locally".
  */
 import { colorWanted, painter } from '../local/shop/colors';
-import { USAGE, UsageError, parseArgs, type ParsedArgs } from '../local/shop/args';
+import { SHOP_CLI, UsageError, type ParsedArgs } from '../local/shop/args';
 import { type Io, kill, logs, restart, status, stop, up } from '../local/shop/commands';
 import { ShopError } from '../local/shop/runner';
+import { runCommandLine } from './command-line';
 
 const SIGNAL_DEBOUNCE_MS = 1_000;
 
@@ -48,10 +49,7 @@ function makeIo(noColor: boolean): Io {
 
 async function run(parsed: ParsedArgs): Promise<number> {
   const { command } = parsed;
-  if (command.kind === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  if (command.kind === 'help') return 0;
   const io = makeIo(parsed.noColor);
   switch (command.kind) {
     case 'up':
@@ -74,16 +72,8 @@ function main(argv: readonly string[]): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  let parsed: ParsedArgs;
-  try {
-    parsed = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`shop: ${err.message}\n(see "npm run shop -- --help")\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const parsed = runCommandLine(SHOP_CLI, argv);
+  if (typeof parsed === 'number') process.exit(parsed);
   run(parsed).then(
     (code) => process.exit(code),
     (err: unknown) => {

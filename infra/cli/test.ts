@@ -2,6 +2,26 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICES } from '../local/services';
+import { command, flag, runCommandLine } from './command-line';
+
+export const TEST_CLI = {
+  name: 'test',
+  usage: 'npm test [-- --unit | --no-chaos]',
+  description: `Everything a change must pass, in the order that fails fastest:
+format, lint, typecheck, unit tests (through Nx), compile, then the integration and end-to-end
+tests (real PostgreSQL, Redis and Kafka, started by the local runner), then the whole shop with
+3 Kafka brokers: the chaos smoke and the control room in headless Chromium.
+Ends with one line "tests: N passed, M failed" summed from Jest's JSON results.`,
+  command: command({
+    options: {
+      unit: flag('stop before the integration step'),
+      noChaos: flag(
+        "skip the whole-shop step (it needs the shop's ports, so it refuses to run beside a running shop)",
+      ),
+    },
+    build: (o) => o,
+  }),
+};
 
 /**
  * `npm test`: everything a change must pass, in the order that fails fastest.
@@ -22,8 +42,10 @@ interface Step {
   readonly args: readonly string[];
 }
 
-const unitOnly = process.argv.includes('--unit');
-const noChaos = process.argv.includes('--no-chaos');
+const parsed = runCommandLine(TEST_CLI, process.argv.slice(2));
+if (typeof parsed === 'number') process.exit(parsed);
+const unitOnly = parsed.unit;
+const noChaos = parsed.noChaos;
 const npx = (...args: string[]): Pick<Step, 'command' | 'args'> => ({
   command: 'npx',
   args: ['--no-install', ...args],

@@ -5,73 +5,94 @@
  * topics, once the shop is quiet (infra/verify/README.md).
  */
 import { colorWanted, painter } from '../local/shop/colors';
-import { parseDuration, parseOptions, UsageError } from '../bench/args';
+import {
+  UsageError,
+  command,
+  custom,
+  flag,
+  parseCommandLine,
+  parseDuration,
+  runCommandLine,
+} from './command-line';
 import { renderReport, reportJson } from '../verify/render';
 import { localTarget, type TargetOverrides } from '../verify/target';
 import { firstLine, messageOf, ShopUnreachable, UnknownSale, verify } from '../verify/verify';
 
 export const DEFAULT_TIMEOUT_SEC = 120;
 
-const USAGE = `Usage: npm run verify -- [options]
-
-Waits until the shop is quiet (no consumer lag, every outbox empty, no payment in flight), then
+export const VERIFY_CLI = {
+  name: 'verify',
+  usage: 'npm run verify -- [options]',
+  description: `Waits until the shop is quiet (no consumer lag, every outbox empty, no payment in flight), then
 checks every invariant across Redis, the five service databases and the dead-letter topic:
 no oversell, the per-user limit, every accepted order terminal, each service's effect matching
 it, no duplicate effect, stock conserved in Redis and in Postgres, the two agreeing, every outbox
-entry published, the dead letters accounted for. Prints one row per rule and what breaks it.
-
-Options:
-  --sale <id>            only this sale (its orders, stock and dead letters)
-  --timeout <duration>   how long to wait for the shop to be quiet (default ${DEFAULT_TIMEOUT_SEC}s; 90, 2m)
-  --json                 the report as JSON on stdout (progress goes to stderr)
-  --postgres-url <url>   any URL of the PostgreSQL server (default the local shop's, port 5432)
-  --redis-url <url>      (default redis://127.0.0.1:6379)
-  --brokers <list>       Kafka host:port,... (default the local shop's brokers)
-  --dlq-topic <name>     the dead-letter topic (default seckill.dead-letter)
-  --help, -h             this text
-
-Exit codes: 0 every invariant holds (warnings allowed), 1 a rule is broken (or the shop never
-became quiet), 2 bad arguments, or the shop cannot be reached or read.
-`;
-
-export type VerifyCommand =
-  | { readonly kind: 'help' }
-  | {
-      readonly kind: 'verify';
-      readonly saleId: string | null;
-      readonly timeoutMs: number;
-      readonly json: boolean;
-      readonly overrides: TargetOverrides;
-    };
-
-export function parseVerifyArgs(argv: readonly string[]): VerifyCommand {
-  if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
-  const { values, flags, positional } = parseOptions(
-    argv,
-    ['--sale', '--timeout', '--postgres-url', '--redis-url', '--brokers', '--dlq-topic'],
-    ['--json'],
-  );
-  if (positional.length > 0) throw new UsageError(`unexpected argument "${positional.join(' ')}"`);
-  const saleId = values.get('--sale') ?? null;
-  if (saleId !== null && saleId.trim() === '') throw new UsageError('--sale needs a sale id');
-  const option = <T>(name: string, parse: (text: string) => T): T | undefined => {
-    const text = values.get(name);
-    return text === undefined ? undefined : parse(text);
-  };
-  return {
-    kind: 'verify',
-    saleId,
-    timeoutMs: 1000 * (option('--timeout', parseDuration) ?? DEFAULT_TIMEOUT_SEC),
-    json: flags.has('--json'),
-    overrides: {
-      postgresUrl: option('--postgres-url', (t) =>
-        urlOf('--postgres-url', t, ['postgres:', 'postgresql:']),
+entry published, the dead letters accounted for. Prints one row per rule and what breaks it.`,
+  command: command({
+    options: {
+      sale: custom<string | null>(
+        '<id>',
+        null,
+        'only this sale (its orders, stock and dead letters)',
+        (t) => {
+          if (t.trim() === '') throw new UsageError('--sale needs a sale id');
+          return t;
+        },
       ),
-      redisUrl: option('--redis-url', (t) => urlOf('--redis-url', t, ['redis:'])),
-      kafkaBrokers: option('--brokers', brokerList),
-      dlqTopic: option('--dlq-topic', (t) => t),
+      timeout: custom(
+        '<duration>',
+        DEFAULT_TIMEOUT_SEC,
+        'how long to wait for the shop to be quiet (90, 2m)',
+        (t) => parseDuration(t),
+        { shownDefault: `${DEFAULT_TIMEOUT_SEC}s` },
+      ),
+      json: flag('the report as JSON on stdout (progress goes to stderr)'),
+      postgresUrl: custom<string | undefined>(
+        '<url>',
+        undefined,
+        "any URL of the PostgreSQL server (default the local shop's, port 5432)",
+        (t, name) => urlOf(name, t, ['postgres:', 'postgresql:']),
+      ),
+      redisUrl: custom<string | undefined>(
+        '<url>',
+        undefined,
+        '(default redis://127.0.0.1:6379)',
+        (t, name) => urlOf(name, t, ['redis:']),
+      ),
+      brokers: custom<string[] | undefined>(
+        '<list>',
+        undefined,
+        "Kafka host:port,... (default the local shop's brokers)",
+        (t) => brokerList(t),
+      ),
+      dlqTopic: custom<string | undefined>(
+        '<name>',
+        undefined,
+        'the dead-letter topic (default seckill.dead-letter)',
+        (t) => t,
+      ),
     },
-  };
+    build: (o) => ({
+      kind: 'verify' as const,
+      saleId: o.sale,
+      timeoutMs: 1000 * o.timeout,
+      json: o.json,
+      overrides: {
+        postgresUrl: o.postgresUrl,
+        redisUrl: o.redisUrl,
+        kafkaBrokers: o.brokers,
+        dlqTopic: o.dlqTopic,
+      } satisfies TargetOverrides,
+    }),
+  }),
+  footer: `Exit codes: 0 every invariant holds (warnings allowed), 1 a rule is broken (or the shop never
+became quiet), 2 bad arguments, or the shop cannot be reached or read.`,
+};
+
+export type VerifyCommand = ReturnType<typeof parseVerifyArgs>;
+
+export function parseVerifyArgs(argv: readonly string[]) {
+  return parseCommandLine(VERIFY_CLI, argv);
 }
 
 function brokerList(text: string): string[] {
@@ -112,18 +133,8 @@ const processIo: Io = {
 
 /** Runs the command line; resolves with the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let command: VerifyCommand;
-  try {
-    command = parseVerifyArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`verify: ${error.message}; "npm run verify -- --help" lists the options\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    io.out(USAGE);
-    return 0;
-  }
+  const command = runCommandLine(VERIFY_CLI, argv, io);
+  if (typeof command === 'number') return command;
   // With --json, stdout carries the report alone.
   const log = (line: string) => (command.json ? io.err : io.out)(`${line}\n`);
   try {

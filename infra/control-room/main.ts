@@ -13,6 +13,17 @@ import { loadControlRoomConfig, serviceUrl } from './config';
 import { npmDemoLauncher } from './demo-runner';
 import { pageAssets } from './page-assets';
 import { RoomServer } from './room-server';
+import { command, runCommandLine } from '../cli/command-line';
+
+const CONTROL_ROOM_CLI = {
+  name: 'control-room',
+  usage: 'npm run control-room',
+  description: `The control room on its own (the local runner starts it with the shop, compose as a
+container): the shop's live state and the demos, in a browser. Its settings come from the
+environment (CONTROL_ROOM_PORT, CONTROL_ROOM_HOST, CONTROL_ROOM_ACTIONS, ...: see
+infra/control-room/config.ts). SIGTERM or SIGINT stops it.`,
+  command: command({ options: {}, build: () => 'run' as const }),
+};
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -69,6 +80,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
+
+const parsed = runCommandLine(CONTROL_ROOM_CLI, process.argv.slice(2));
+if (typeof parsed === 'number') process.exit(parsed);
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -3,14 +3,16 @@
  * the arguments, a shop that is not there, Ctrl-C, the exit code.
  */
 import { stopAttacks } from '../engine/attack';
-import { UsageError, lineLogger, stopAllChildren } from '../engine/infra';
 import {
-  COMMON_OPTIONS,
-  type CommonOptions,
-  type OptionValues,
-  parseScenarioOptions,
-  usageLines,
-} from '../engine/options';
+  UsageError,
+  command,
+  helpText,
+  lineLogger,
+  parseCommandLine,
+  runCommandLine,
+  stopAllChildren,
+} from '../engine/infra';
+import { COMMON_OPTIONS, type CommonOptions, type OptionValues } from '../engine/options';
 import type { Experiment } from './experiment';
 import killBroker from './kill-broker';
 import killConsumer from './kill-consumer';
@@ -30,78 +32,74 @@ export const EXPERIMENTS: readonly Experiment[] = [
   slowPayment,
 ];
 
-const indent = (text: string, by: string): string =>
-  text
-    .split('\n')
-    .map((l) => `${by}${l}`)
-    .join('\n');
+type RunCommand = {
+  readonly kind: 'run';
+  readonly experiment: Experiment;
+  /** '' for an experiment without one. */
+  readonly target: string;
+  readonly options: OptionValues<Experiment['options']> & CommonOptions;
+};
 
-export const USAGE = `Usage: npm run chaos -- <experiment> [target] [options]
-
-Breaks the running shop in the middle of a crowd, repairs it, and measures the recovery: the
+export const CHAOS_CLI = {
+  name: 'chaos',
+  usage: 'npm run chaos -- <experiment> [target] [options]',
+  description: `Breaks the running shop in the middle of a crowd, repairs it, and measures the recovery: the
 load runs through the open-model engine (vegeta) with its business checks and thresholds (see
 npm run load -- --help); every consumer group's lag is read from Kafka every 500 ms. Writes
 chaos.json next to the load's files in .cache/load/<run-id>/. Exit 0 when the checks and
 thresholds passed and every group the fault stalled caught up, 1 otherwise, 2 on a usage error
-or a missing shop.
+or a missing shop.`,
+  noun: 'experiment',
+  common: COMMON_OPTIONS,
+  commandsTitle: 'Experiments:',
+  commands: Object.fromEntries(
+    EXPERIMENTS.map((experiment) => [
+      experiment.name,
+      command({
+        summary: experiment.target
+          ? `${experiment.target.name}: ${experiment.target.choices.join(', ')}\n${experiment.description}`
+          : experiment.description,
+        args: experiment.target ? `<${experiment.target.name}>` : undefined,
+        options: { ...COMMON_OPTIONS, ...experiment.options },
+        build: (options, positional): RunCommand => {
+          let target = '';
+          if (experiment.target) {
+            const [given, ...extra] = positional;
+            const { name: what, choices } = experiment.target;
+            const resolved =
+              given === undefined
+                ? undefined
+                : [given, `${given}-service`].find((t) => choices.includes(t));
+            if (!resolved)
+              throw new UsageError(
+                `${experiment.name} needs its ${what}${given !== undefined ? ` (not "${given}")` : ''}: one of ${choices.join(', ')}`,
+              );
+            if (extra.length)
+              throw new UsageError(
+                `"${experiment.name}" takes one ${what}, got: ${positional.join(' ')}`,
+              );
+            target = resolved;
+          }
+          return {
+            kind: 'run',
+            experiment,
+            target,
+            options: { ...options, noCeiling: true } as unknown as RunCommand['options'],
+          };
+        },
+      }),
+    ]),
+  ),
+  footer: `The generator's ceiling is not measured (--no-ceiling is implied): a chaos run is about
+recovery, not throughput. Start the shop first: npm run shop -- --detach`,
+};
 
-Experiments:
-${EXPERIMENTS.map(
-  (e) =>
-    `  ${e.name}${e.target ? ` <${e.target.name}>   ${e.target.name}: ${e.target.choices.join(', ')}` : ''}\n${indent(e.description, '      ')}\n${usageLines(
-      e.options,
-    )
-      .map((l) => `    ${l}`)
-      .join('\n')}`,
-).join('\n\n')}
+export const USAGE = helpText(CHAOS_CLI);
 
-Options of every experiment (the load engine's):
-${usageLines(COMMON_OPTIONS).join('\n')}
+export type ChaosCommand = ReturnType<typeof parseChaosCommand>;
 
-The generator's ceiling is not measured (--no-ceiling is implied): a chaos run is about
-recovery, not throughput. Start the shop first: npm run shop -- --detach
-`;
-
-export type ChaosCommand =
-  | { readonly kind: 'help' }
-  | {
-      readonly kind: 'run';
-      readonly experiment: Experiment;
-      /** '' for an experiment without one. */
-      readonly target: string;
-      readonly options: OptionValues<Experiment['options']> & CommonOptions;
-    };
-
-export function parseChaosCommand(argv: readonly string[]): ChaosCommand {
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help')
-    return { kind: 'help' };
-  const [name, ...afterName] = argv;
-  const experiment = EXPERIMENTS.find((e) => e.name === name);
-  if (!experiment)
-    throw new UsageError(
-      `unknown experiment "${name}" (known: ${EXPERIMENTS.map((e) => e.name).join(', ')})`,
-    );
-  let target = '';
-  let rest = afterName;
-  if (experiment.target) {
-    const [given, ...options] = afterName;
-    const { name: what, choices } = experiment.target;
-    const named = given !== undefined && !given.startsWith('-');
-    const resolved = named ? [given, `${given}-service`].find((t) => choices.includes(t)) : null;
-    if (!resolved)
-      throw new UsageError(
-        `${name} needs its ${what}${named ? ` (not "${given}")` : ''}: one of ${choices.join(', ')}`,
-      );
-    target = resolved;
-    rest = options;
-  }
-  const options = parseScenarioOptions({ ...COMMON_OPTIONS, ...experiment.options }, rest);
-  return {
-    kind: 'run',
-    experiment,
-    target,
-    options: { ...options, noCeiling: true } as OptionValues<Experiment['options']> & CommonOptions,
-  };
+export function parseChaosCommand(argv: readonly string[]) {
+  return parseCommandLine(CHAOS_CLI, argv);
 }
 
 /** The gateway answers, or the one line that says what to do. */
@@ -119,19 +117,8 @@ export async function shopIsUp(url: string): Promise<boolean> {
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let command: ChaosCommand;
-  try {
-    command = parseChaosCommand(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    // One line that says what to do; the whole usage is one --help away.
-    process.stderr.write(`chaos: ${err.message} ("npm run chaos -- --help" lists them all)\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const command = runCommandLine(CHAOS_CLI, argv);
+  if (typeof command === 'number') return command;
   const unmet = command.experiment.precondition?.() ?? null;
   if (unmet !== null) {
     process.stderr.write(`chaos: ${unmet}\n`);

@@ -6,16 +6,15 @@
  */
 import { shopIsUp } from '../chaos/cli';
 import { stopAttacks } from '../engine/attack';
-import { UsageError, lineLogger, stopAllChildren } from '../engine/infra';
 import {
-  COMMON_OPTIONS,
-  flag,
-  int,
-  type OptionValues,
-  parseScenarioOptions,
-  seconds,
-  usageLines,
-} from '../engine/options';
+  command,
+  helpText,
+  lineLogger,
+  parseCommandLine,
+  runCommandLine,
+  stopAllChildren,
+} from '../engine/infra';
+import { COMMON_OPTIONS, flag, int, type OptionValues, seconds } from '../engine/options';
 import { runCompare } from './compare';
 import { COMPARE_DOC_MARKERS, compareMarkdown, formatCompare } from './report';
 
@@ -39,9 +38,10 @@ export const COMPARE_OPTIONS = {
   updateDocs: flag('write the figures into docs/benchmarks.md'),
 };
 
-export const USAGE = `Usage: npm run bench -- compare [options]
-
-The seed's argument, measured: the same open-model crowds against both designs of the running
+export const COMPARE_CLI = {
+  name: 'bench compare',
+  usage: 'npm run bench -- compare [options]',
+  description: `The seed's argument, measured: the same open-model crowds against both designs of the running
 shop, one after the other: "events" (Redis admission, 202, the saga over Kafka) and "sync", the
 synchronous baseline of ADR 0012 (a sale created with flow "sync": stock in PostgreSQL,
 inventory, payment and logistics called over HTTP while the buyer waits). Phases:
@@ -55,26 +55,20 @@ inventory, payment and logistics called over HTTP while the buyer waits). Phases
 Prints, per phase and design: sent, bought, refused, shed, errors, p50/p99/max, bought/s,
 kept of the stock, and whether every invariant held. Writes .cache/compare/compare-<time>.json.
 Exit 0 when every invariant held in every run, 1 otherwise, 2 on a usage error or a missing
-shop. About 6 minutes with the defaults. Start the shop first: npm run shop -- --detach
+shop. About 6 minutes with the defaults. Start the shop first: npm run shop -- --detach`,
+  command: command({
+    options: { ...COMPARE_OPTIONS, ...COMMON },
+    sections: [{ title: "Options of every run (the load engine's)", keys: Object.keys(COMMON) }],
+    build: (options) => ({ kind: 'run' as const, options }),
+  }),
+};
 
-Options:
-${usageLines(COMPARE_OPTIONS).join('\n')}
+export const USAGE = helpText(COMPARE_CLI);
 
-Options of every run (the load engine's):
-${usageLines(COMMON).join('\n')}
-`;
+export type CompareCommand = ReturnType<typeof parseCompareCommand>;
 
-export type CompareCommand =
-  | { readonly kind: 'help' }
-  | { readonly kind: 'run'; readonly options: ReturnType<typeof parseCompareOptions> };
-
-function parseCompareOptions(argv: readonly string[]) {
-  return parseScenarioOptions({ ...COMMON, ...COMPARE_OPTIONS }, argv);
-}
-
-export function parseCompareCommand(argv: readonly string[]): CompareCommand {
-  if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
-  return { kind: 'run', options: parseCompareOptions(argv) };
+export function parseCompareCommand(argv: readonly string[]) {
+  return parseCommandLine(COMPARE_CLI, argv);
 }
 
 /** Puts a Markdown section into docs/benchmarks.md between markers; resolves to the file. */
@@ -85,18 +79,8 @@ export type DocWriter = (
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: readonly string[], writeDoc: DocWriter): Promise<number> {
-  let command: CompareCommand;
-  try {
-    command = parseCompareCommand(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`bench compare: ${err.message} ("npm run bench -- compare --help")\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const command = runCommandLine(COMPARE_CLI, argv);
+  if (typeof command === 'number') return command;
   const o = command.options;
   if (!(await shopIsUp(o.url))) {
     process.stderr.write(

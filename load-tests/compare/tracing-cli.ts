@@ -5,15 +5,8 @@
  */
 import { shopIsUp } from '../chaos/cli';
 import { stopAttacks } from '../engine/attack';
-import { UsageError, lineLogger, stopAllChildren } from '../engine/infra';
-import {
-  COMMON_OPTIONS,
-  int,
-  type OptionValues,
-  parseScenarioOptions,
-  seconds,
-  usageLines,
-} from '../engine/options';
+import { command, helpText, lineLogger, runCommandLine, stopAllChildren } from '../engine/infra';
+import { COMMON_OPTIONS, int, seconds } from '../engine/options';
 import { formatTracingCost, runTracingCost } from './tracing-cost';
 
 export const TRACING_OPTIONS = {
@@ -23,37 +16,31 @@ export const TRACING_OPTIONS = {
   rounds: int(2, 'pairs of runs, off then on; the figures are the medians', 1, 10),
 };
 
-export const USAGE = `Usage: npm run bench -- tracing [options]
-
-What OpenTelemetry costs: the same steady open-model crowd against the running shop twice, its
+export const TRACING_CLI = {
+  name: 'bench tracing',
+  usage: 'npm run bench -- tracing [options]',
+  description: `What OpenTelemetry costs: the same steady open-model crowd against the running shop twice, its
 six services restarted (and warmed up by the shop's rehearsal) before each, first with the SDK
 off (OTEL_SDK_DISABLED=true), then exporting every span to Jaeger (started if it does not run;
 built once with Go). Prints, per
 run, the CPU µs per answer of the hot path (gateway, order-service) and of the saga, and the
 202s' p50/p99, then the difference of the medians. Leaves the services running untraced.
 About a minute a run (4 runs with the defaults).
-Start the shop first: npm run shop -- --detach
+Start the shop first: npm run shop -- --detach`,
+  command: command({
+    options: { ...TRACING_OPTIONS, ...COMMON_OPTIONS },
+    sections: [
+      { title: "Options of every run (the load engine's)", keys: Object.keys(COMMON_OPTIONS) },
+    ],
+    build: (options) => options,
+  }),
+};
 
-Options:
-${usageLines(TRACING_OPTIONS).join('\n')}
-
-Options of every run (the load engine's):
-${usageLines(COMMON_OPTIONS).join('\n')}
-`;
+export const USAGE = helpText(TRACING_CLI);
 
 export async function main(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  let o: OptionValues<typeof COMMON_OPTIONS & typeof TRACING_OPTIONS>;
-  try {
-    o = parseScenarioOptions({ ...COMMON_OPTIONS, ...TRACING_OPTIONS }, argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`bench tracing: ${err.message} ("npm run bench -- tracing --help")\n`);
-    return 2;
-  }
+  const o = runCommandLine(TRACING_CLI, argv);
+  if (typeof o === 'number') return o;
   if (!(await shopIsUp(o.url))) {
     process.stderr.write(
       `bench tracing: the shop is not ready at ${o.url}; start it with "npm run shop -- --detach"\n`,

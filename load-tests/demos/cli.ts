@@ -14,12 +14,15 @@ import {
   DEMO_NAMES,
   type DemoName,
   UsageError,
+  command,
   demoEntry,
+  helpText,
   isDemoName,
   lineLogger,
-  parseOptions,
-  parseUrl,
+  parseCommandLine,
+  runCommandLine,
   stopAllChildren,
+  url,
 } from '../engine/infra';
 import {
   type Demo,
@@ -52,9 +55,10 @@ export const DEMO_MODULES: Readonly<Record<DemoName, Demo>> = {
 
 const DEFAULT_URL = 'http://127.0.0.1:3000';
 
-export const USAGE = `Usage: npm run demo -- <name> [--url <gateway>]
-
-The seed's seven demos, on the live shop: each runs the real load engine (vegeta) and the real
+export const DEMO_CLI = {
+  name: 'demo',
+  usage: 'npm run demo -- <name> [--url <gateway>]',
+  description: `The seed's seven demos, on the live shop: each runs the real load engine (vegeta) and the real
 chaos experiments against the running services, prints what happens as it happens, and ends
 with its own checks and the verifier's verdict. The control room runs these same commands.
 Each takes under a minute or so; run one at a time. Exit 0 when every check passed, 1 when one
@@ -67,29 +71,30 @@ ${DEMOS.map((d) =>
     `${' '.repeat(21)}seed: <${d.seedDemo}Demo />, ${d.seedSection}`,
     ...wrap(`watch: ${d.watch}`, 96, ' '.repeat(21), ' '.repeat(28)),
   ].join('\n'),
-).join('\n\n')}
+).join('\n\n')}`,
+  command: command({
+    args: '<name>',
+    options: { url: url(DEFAULT_URL, 'the gateway (must be on this machine)') },
+    build: (o, positional) => {
+      if (positional.length === 0)
+        throw new UsageError(`which demo? one of ${DEMO_NAMES.join(', ')}`);
+      if (positional.length > 1)
+        throw new UsageError(`one demo at a time, not ${positional.join(' ')}`);
+      const [name] = positional;
+      if (!isDemoName(name))
+        throw new UsageError(`unknown demo "${name}" (known: ${DEMO_NAMES.join(', ')})`);
+      return { kind: 'run' as const, name, url: o.url };
+    },
+  }),
+  footer: 'Start the shop first: npm run shop -- --detach',
+};
 
-Options:
-  --url <url>   the gateway (must be on this machine) (default ${DEFAULT_URL})
-  --help        this text
+export const USAGE = helpText(DEMO_CLI);
 
-Start the shop first: npm run shop -- --detach
-`;
+export type DemoCommand = ReturnType<typeof parseDemoCommand>;
 
-export type DemoCommand =
-  | { readonly kind: 'help' }
-  | { readonly kind: 'run'; readonly name: DemoName; readonly url: string };
-
-export function parseDemoCommand(argv: readonly string[]): DemoCommand {
-  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { kind: 'help' };
-  const { values, positional } = parseOptions(argv, ['--url']);
-  if (positional.length === 0) throw new UsageError(`which demo? one of ${DEMO_NAMES.join(', ')}`);
-  if (positional.length > 1)
-    throw new UsageError(`one demo at a time, not ${positional.join(' ')}`);
-  const [name] = positional;
-  if (!isDemoName(name))
-    throw new UsageError(`unknown demo "${name}" (known: ${DEMO_NAMES.join(', ')})`);
-  return { kind: 'run', name, url: parseUrl(values.get('--url') ?? DEFAULT_URL) };
+export function parseDemoCommand(argv: readonly string[]) {
+  return parseCommandLine(DEMO_CLI, argv);
 }
 
 /** The engine's and the experiments' own lines, nested under the demo's story, line by line. */
@@ -104,19 +109,8 @@ export async function main(
   argv: readonly string[],
   demos: Readonly<Record<DemoName, Demo>> = DEMO_MODULES,
 ): Promise<number> {
-  let command: DemoCommand;
-  try {
-    command = parseDemoCommand(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    // One line that says what to do; the whole usage is one --help away.
-    process.stderr.write(`demo: ${err.message} ("npm run demo -- --help" says what each shows)\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const command = runCommandLine(DEMO_CLI, argv);
+  if (typeof command === 'number') return command;
   if (!(await shopIsUp(command.url))) {
     process.stderr.write(
       `demo: the shop is not running at ${command.url}; start the shop first: npm run shop -- --detach\n`,

@@ -9,15 +9,31 @@
  */
 /* eslint-disable @nx/enforce-module-boundaries */
 export {
+  type CommandSpec,
+  type OptionSpec,
+  type OptionSpecs,
+  type OptionValues,
   UsageError,
+  choice,
+  cliName,
+  command,
+  custom,
+  flag,
+  helpText,
+  int,
   lineLogger,
+  list,
+  optionalInt,
   parseCommandLine,
   parseDuration,
-  parseIntOption,
-  parseList,
-  parseOptions,
+  parseOptionValues,
   parseUrl,
-} from '../../infra/bench/args';
+  runCommandLine,
+  seconds,
+  text,
+  url,
+  usageLines,
+} from '../../infra/cli/command-line';
 export { type Child, sleep, startChild, stopAllChildren } from '../../infra/bench/children';
 export {
   type CpuSnapshot,

@@ -153,9 +153,9 @@ describe('parseArgs', () => {
 
   it('rejects unknown commands and options', () => {
     expect(usageError(['start'])).toBe(
-      'unknown command "start"; commands: up, status, stop, kill, restart, logs, help',
+      'unknown command "start" (known: up, status, stop, kill, restart, logs)',
     );
-    expect(usageError(['--verbose'])).toBe('unknown option "--verbose"');
+    expect(usageError(['--verbose'])).toBe('unknown option --verbose');
     expect(usageError(['--detach=yes'])).toBe('--detach takes no value');
   });
 

@@ -4,6 +4,14 @@
  */
 import { type BrokerCount } from '../infra-paths';
 import { SERVICE_NAMES, type ServiceName } from '../services';
+import {
+  UsageError,
+  command,
+  custom,
+  flag,
+  helpText,
+  parseCommandLine,
+} from '../../cli/command-line';
 
 export const DEFAULT_READY_TIMEOUT_MS = 180_000;
 export const DEFAULT_LOG_LINES = 10;
@@ -44,50 +52,7 @@ export interface ParsedArgs {
   readonly noColor: boolean;
 }
 
-/** A mistake in the command line: printed with the usage text, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-export const USAGE = `Usage: npm run shop -- [command] [options]
-
-Runs the whole seckill shop as local processes: PostgreSQL, Redis and Kafka (the infra runner),
-then the six services, each detached with its log in .data/logs/<service>.log.
-
-Commands:
-  up (default)         infra up, prisma generate (if missing), compile, migrations, topics,
-                       start every service that is not running, wait until all are ready,
-                       print where everything is, then stream the services' logs until Ctrl-C
-                       (Ctrl-C stops the services, then the infra)
-      --brokers 1|3    Kafka brokers (default: the running profile, else 1;
-                       3 = RF 3, min.insync.replicas 2)
-      --detach, -d     return after the table; everything keeps running
-      --keep-infra     on Ctrl-C stop only the services
-      --timeout <s>    how long to wait for readiness (default ${DEFAULT_READY_TIMEOUT_MS / 1000})
-      --no-rehearsal   skip the rehearsal: when it starts a service, "up" first sells a small
-                       sale (50 units, 1,000 buyers) and waits for its saga, so that the next
-                       crowd meets a warm shop; without it the first burst is served cold
-      --tracing        also start Jaeger (built with Go on first use) and trace every purchase
-                       end to end; the table prints the Jaeger UI (docs/tracing.md)
-  status               each service's pid, port, liveness and readiness, and the infra
-  stop [--keep-infra]  stop the services (SIGTERM, SIGKILL after 20 s), then the infra
-  stop <service...>    stop only these services (SIGTERM, SIGKILL after 20 s); the rest and the
-                       infra keep running
-  kill <service>       SIGKILL one service (to demonstrate recovery)
-  restart <service...> stop each if running, start them all at once, wait until all are ready
-                       [--timeout <s>]
-  logs [service...]    stream the services' logs (all by default) [--lines/-n <n>, default ${DEFAULT_LOG_LINES}]
-  help, --help, -h     this text
-
-Options for every command:
-  --no-color           plain output even on a terminal (NO_COLOR is honoured too)
-
-Services: ${SERVICE_NAMES.join(', ')} ("inventory" is short for "inventory-service").
-Code changes: "npm run compile" then "npm run shop -- restart <service>".
-`;
+export { UsageError };
 
 /** Resolves a service name (or its short form without "-service"); throws a UsageError listing valid names. */
 export function resolveService(name: string): ServiceName {
@@ -99,172 +64,151 @@ export function resolveService(name: string): ServiceName {
   throw new UsageError(`unknown service "${name}"; valid services: ${SERVICE_NAMES.join(', ')}`);
 }
 
-const COMMANDS = ['up', 'status', 'stop', 'kill', 'restart', 'logs', 'help'] as const;
-type CommandName = (typeof COMMANDS)[number];
-
-/** Options taking a value, by canonical name. */
-const VALUE_OPTIONS: Record<string, string> = {
-  '--brokers': 'brokers',
-  '--timeout': 'timeout',
-  '--lines': 'lines',
-  '-n': 'lines',
-};
-const FLAG_OPTIONS: Record<string, string> = {
-  '--detach': 'detach',
-  '-d': 'detach',
-  '--keep-infra': 'keep-infra',
-  '--no-rehearsal': 'no-rehearsal',
-  '--tracing': 'tracing',
-  '--no-color': 'no-color',
-  '--help': 'help',
-  '-h': 'help',
-};
-
-/** Which options each command accepts (no-color and help go with every command). */
-const ALLOWED: Record<CommandName, readonly string[]> = {
-  up: ['brokers', 'detach', 'keep-infra', 'timeout', 'no-rehearsal', 'tracing'],
-  status: [],
-  stop: ['keep-infra'],
-  kill: [],
-  restart: ['timeout'],
-  logs: ['lines'],
-  help: [],
-};
-
-function isCommand(token: string): token is CommandName {
-  return (COMMANDS as readonly string[]).includes(token);
-}
-
-function positiveInt(option: string, raw: string, min: number): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < min) {
-    throw new UsageError(
-      `${option} takes a whole number${min > 0 ? ` ≥ ${min}` : ''}, got "${raw}"`,
-    );
-  }
-  return Number(raw);
-}
-
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  const positionals: string[] = [];
-
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i];
-    if (!token.startsWith('-') || token === '-') {
-      positionals.push(token);
-      continue;
-    }
-    const eq = token.indexOf('=');
-    const name = eq > 0 ? token.slice(0, eq) : token;
-    const inline = eq > 0 ? token.slice(eq + 1) : undefined;
-    const valueKey = VALUE_OPTIONS[name];
-    const flagKey = FLAG_OPTIONS[name];
-    if (valueKey) {
-      const value = inline ?? argv[++i];
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) {
-        throw new UsageError(`${name} needs a value`);
-      }
-      values.set(valueKey, value);
-    } else if (flagKey) {
-      if (inline !== undefined) throw new UsageError(`${name} takes no value`);
-      flags.add(flagKey);
-    } else {
-      throw new UsageError(`unknown option "${name}"`);
-    }
-  }
-
-  const noColor = flags.has('no-color');
-  if (flags.has('help')) return { command: { kind: 'help' }, noColor };
-
-  const first = positionals[0];
-  let cmd: CommandName = 'up';
-  let rest = positionals;
-  if (first !== undefined) {
-    if (!isCommand(first)) {
-      throw new UsageError(`unknown command "${first}"; commands: ${COMMANDS.join(', ')}`);
-    }
-    cmd = first;
-    rest = positionals.slice(1);
-  }
-
-  const used = [...values.keys(), ...[...flags].filter((f) => f !== 'no-color')];
-  const misplaced = used.filter((o) => !ALLOWED[cmd].includes(o));
-  if (misplaced.length) {
-    throw new UsageError(`"${cmd}" does not take ${misplaced.map((o) => `--${o}`).join(', ')}`);
-  }
-
-  const brokersRaw = values.get('brokers');
-  if (brokersRaw !== undefined && brokersRaw !== '1' && brokersRaw !== '3') {
-    throw new UsageError(`--brokers takes 1 or 3, got "${brokersRaw}"`);
-  }
-  const timeoutRaw = values.get('timeout');
-  const timeoutMs =
-    timeoutRaw === undefined
-      ? DEFAULT_READY_TIMEOUT_MS
-      : positiveInt('--timeout', timeoutRaw, 1) * 1000;
-
-  const noPositionals = (): void => {
-    if (rest.length) throw new UsageError(`"${cmd}" takes no arguments, got: ${rest.join(' ')}`);
-  };
-  const services = (): ServiceName[] => [...new Set(rest.map(resolveService))];
-  const oneService = (): ServiceName => {
-    if (rest.length !== 1) {
+function wholeNumber(min: number): (raw: string, option: string) => number {
+  return (raw, option) => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min) {
       throw new UsageError(
-        `"${cmd}" needs exactly one service; valid services: ${SERVICE_NAMES.join(', ')}`,
+        `${option} takes a whole number${min > 0 ? ` ≥ ${min}` : ''}, got "${raw}"`,
       );
     }
-    return resolveService(rest[0]);
+    return Number(raw);
   };
+}
 
-  switch (cmd) {
-    case 'up':
-      noPositionals();
-      return {
+const COMMON = { noColor: flag('plain output even on a terminal (NO_COLOR is honoured too)') };
+
+const timeout = custom(
+  '<s>',
+  DEFAULT_READY_TIMEOUT_MS / 1000,
+  'how long to wait for readiness, in seconds',
+  wholeNumber(1),
+);
+
+const services = (rest: readonly string[]): ServiceName[] => [...new Set(rest.map(resolveService))];
+
+export const SHOP_CLI = {
+  name: 'shop',
+  usage: 'npm run shop -- [command] [options]',
+  description: `Runs the whole seckill shop as local processes: PostgreSQL, Redis and Kafka (the infra runner),
+then the six services, each detached with its log in .data/logs/<service>.log.`,
+  defaultCommand: 'up',
+  common: COMMON,
+  commands: {
+    up: command({
+      summary: `infra up, prisma generate (if missing), compile, migrations, topics,
+start every service that is not running, wait until all are ready,
+print where everything is, then stream the services' logs until Ctrl-C
+(Ctrl-C stops the services, then the infra)`,
+      options: {
+        ...COMMON,
+        brokers: custom<BrokerCount | undefined>(
+          '1|3',
+          undefined,
+          'Kafka brokers (default: the running profile, else 1; 3 = RF 3, min.insync.replicas 2)',
+          (raw, option) => {
+            if (raw !== '1' && raw !== '3')
+              throw new UsageError(`${option} takes 1 or 3, got "${raw}"`);
+            return raw === '3' ? 3 : 1;
+          },
+        ),
+        detach: flag('return after the table; everything keeps running', '-d'),
+        keepInfra: flag('on Ctrl-C stop only the services'),
+        timeout,
+        noRehearsal: flag(
+          'skip the rehearsal: when it starts a service, "up" first sells a small sale (50 units, 1,000 buyers) and waits for its saga, so that the next crowd meets a warm shop; without it the first burst is served cold',
+        ),
+        tracing: flag(
+          'also start Jaeger (built with Go on first use) and trace every purchase end to end; the table prints the Jaeger UI (docs/tracing.md)',
+        ),
+      },
+      build: (o): ParsedArgs => ({
         command: {
           kind: 'up',
-          brokers: brokersRaw === undefined ? undefined : brokersRaw === '3' ? 3 : 1,
-          detach: flags.has('detach'),
-          keepInfra: flags.has('keep-infra'),
-          timeoutMs,
-          rehearse: !flags.has('no-rehearsal'),
-          tracing: flags.has('tracing'),
+          brokers: o.brokers,
+          detach: o.detach,
+          keepInfra: o.keepInfra,
+          timeoutMs: o.timeout * 1000,
+          rehearse: !o.noRehearsal,
+          tracing: o.tracing,
         },
-        noColor,
-      };
-    case 'status':
-      noPositionals();
-      return { command: { kind: 'status' }, noColor };
-    case 'stop': {
-      const named = services();
-      if (named.length && flags.has('keep-infra')) {
-        throw new UsageError(
-          '"stop <service...>" never stops the infra; --keep-infra goes without services',
-        );
-      }
-      return {
-        command: { kind: 'stop', services: named, keepInfra: flags.has('keep-infra') },
-        noColor,
-      };
-    }
-    case 'kill':
-      return { command: { kind: 'kill', service: oneService() }, noColor };
-    case 'restart': {
-      const named = services();
-      if (named.length === 0) {
-        throw new UsageError(
-          `"restart" needs at least one service; valid services: ${SERVICE_NAMES.join(', ')}`,
-        );
-      }
-      return { command: { kind: 'restart', services: named, timeoutMs }, noColor };
-    }
-    case 'logs': {
-      const linesRaw = values.get('lines');
-      const lines =
-        linesRaw === undefined ? DEFAULT_LOG_LINES : positiveInt('--lines', linesRaw, 0);
-      return { command: { kind: 'logs', services: services(), lines }, noColor };
-    }
-    case 'help':
-      return { command: { kind: 'help' }, noColor };
-  }
+        noColor: o.noColor,
+      }),
+    }),
+    status: command({
+      summary: "each service's pid, port, liveness and readiness, and the infra",
+      options: COMMON,
+      build: (o): ParsedArgs => ({ command: { kind: 'status' }, noColor: o.noColor }),
+    }),
+    stop: command({
+      summary: `none named: stop the services (SIGTERM, SIGKILL after 20 s), then the infra;
+named: stop only these services; the rest and the infra keep running`,
+      args: '[service...]',
+      options: { ...COMMON, keepInfra: flag('stop only the services (none named)') },
+      build: (o, rest): ParsedArgs => {
+        const named = services(rest);
+        if (named.length && o.keepInfra) {
+          throw new UsageError(
+            '"stop <service...>" never stops the infra; --keep-infra goes without services',
+          );
+        }
+        return {
+          command: { kind: 'stop', services: named, keepInfra: o.keepInfra },
+          noColor: o.noColor,
+        };
+      },
+    }),
+    kill: command({
+      summary: 'SIGKILL one service (to demonstrate recovery)',
+      args: '<service>',
+      options: COMMON,
+      build: (o, rest): ParsedArgs => {
+        if (rest.length !== 1) {
+          throw new UsageError(
+            `"kill" needs exactly one service; valid services: ${SERVICE_NAMES.join(', ')}`,
+          );
+        }
+        return { command: { kind: 'kill', service: resolveService(rest[0]) }, noColor: o.noColor };
+      },
+    }),
+    restart: command({
+      summary: 'stop each if running, start them all at once, wait until all are ready',
+      args: '<service...>',
+      options: { ...COMMON, timeout },
+      build: (o, rest): ParsedArgs => {
+        const named = services(rest);
+        if (named.length === 0) {
+          throw new UsageError(
+            `"restart" needs at least one service; valid services: ${SERVICE_NAMES.join(', ')}`,
+          );
+        }
+        return {
+          command: { kind: 'restart', services: named, timeoutMs: o.timeout * 1000 },
+          noColor: o.noColor,
+        };
+      },
+    }),
+    logs: command({
+      summary: "stream the services' logs (all by default)",
+      args: '[service...]',
+      options: {
+        ...COMMON,
+        lines: custom('<n>', DEFAULT_LOG_LINES, 'lines of each log to start with', wholeNumber(0), {
+          short: '-n',
+        }),
+      },
+      build: (o, rest): ParsedArgs => ({
+        command: { kind: 'logs', services: services(rest), lines: o.lines },
+        noColor: o.noColor,
+      }),
+    }),
+  },
+  footer: `Services: ${SERVICE_NAMES.join(', ')} ("inventory" is short for "inventory-service").
+Code changes: "npm run compile" then "npm run shop -- restart <service>".`,
+};
+
+export const USAGE = helpText(SHOP_CLI);
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const parsed = parseCommandLine(SHOP_CLI, argv);
+  return 'kind' in parsed ? { command: parsed, noColor: argv.includes('--no-color') } : parsed;
 }
