@@ -108,7 +108,10 @@ export async function runPoisonMix(options: PoisonMixOptions): Promise<PoisonMix
       ? message.value
       : Buffer.from(JSON.stringify(message.value)),
   }));
-  const producer = kafka.producer();
+  // Idempotent: the expected offsets come from this one send's base offsets, so a retry must not
+  // write a partition twice (a plain producer that retried after one partition of a fresh topic
+  // answered "not the leader" wrote the others' messages again: seen in CI).
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   let published: RecordMetadata[];
   try {
