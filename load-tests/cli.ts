@@ -80,6 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof ApiError && err.status === null)
       throw new Error(
         `${err.message}\nIs the shop running? npm run shop -- --detach (then npm run shop -- status)`,
+        { cause: err },
       );
     throw err;
   } finally {

@@ -98,7 +98,7 @@ export function parseMachineBusy(procStat: string): number | null {
 export function cpuSnapshot(overrides: ReadonlyMap<number, string> = new Map()): CpuSnapshot {
   const procs = new Map<number, ProcEntry>();
   let uptimeSec = 0;
-  let entries: string[] = [];
+  let entries: string[];
   let machineBusy: number | null = null;
   try {
     uptimeSec = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);

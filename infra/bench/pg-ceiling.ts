@@ -167,6 +167,7 @@ async function dropDatabase(admin: Client, db: string): Promise<void> {
       if (attempt >= 20)
         throw new Error(
           `could not drop the scratch database ${db} (${(err as Error).message}); drop it by hand: DROP DATABASE ${db}`,
+          { cause: err },
         );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

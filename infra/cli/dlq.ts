@@ -155,7 +155,7 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<DeadLetter
     offsets = await fetchTopicOffsets(admin, topic);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot read the dead-letter topic ${topic}: ${reason}`);
+    throw new Error(`cannot read the dead-letter topic ${topic}: ${reason}`, { cause: error });
   } finally {
     await admin.disconnect();
   }

@@ -102,6 +102,7 @@ function parseYaml(text: string): unknown {
   } catch (error) {
     throw new Error(
       `cannot parse YAML with python3-yaml (a dependency of docker-compose): ${(error as Error).message}`,
+      { cause: error },
     );
   }
 }

@@ -463,6 +463,7 @@ export async function readyPostgres(handle: PostgresHandle, log: Log): Promise<v
     } catch (err) {
       throw new Error(
         `postgres: ${POSTGRES_USER}@${db} cannot run SELECT 1: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
       );
     } finally {
       await client.end().catch(() => undefined);

@@ -99,6 +99,7 @@ function loadGlue(gluePath: string): SchemaEngineGlue {
     } catch (fallbackError) {
       throw new Error(
         `cannot load ${PACKAGE} from ${gluePath}: ${describe(error)}; fallback: ${describe(fallbackError)}`,
+        { cause: fallbackError },
       );
     }
   }
