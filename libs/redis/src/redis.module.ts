@@ -25,6 +25,12 @@ export class RedisConnection implements OnApplicationShutdown {
       enableOfflineQueue: true,
       connectTimeout: 3000,
       enableAutoPipelining: options.autoPipelining ?? false,
+      // RESP2, as every script and reply here was written and tested against (ioredis 6 speaks
+      // RESP3 by default, where a Lua false, for one, comes back as 0 instead of null).
+      protocol: 2,
+      // Back within 2 s of Redis returning, as before ioredis 6 (its default waits up to 5.2 s):
+      // admission is down for as long as this connection is.
+      retryStrategy: (attempt) => Math.min(attempt * 50, 2000),
     });
     // Log transitions, not every reconnect attempt: a Redis outage must not flood the logs.
     let healthy = true;
