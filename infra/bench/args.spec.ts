@@ -1,4 +1,5 @@
-import { BENCH_DEFAULTS, UsageError, isLoopback, parseBenchArgs, parseDuration } from './args';
+import { UsageError, isLoopback, parseDuration } from '../cli/command-line';
+import { BENCH_DEFAULTS, parseBenchArgs } from './args';
 
 describe('parseDuration', () => {
   it('reads seconds, minutes and milliseconds', () => {

@@ -1,6 +1,6 @@
 /**
  * The command line of `npm run bench`. The parsing itself is infra/cli/command-line.ts, the one
- * layer of every command; its value parsers are re-exported here for the bench's files.
+ * layer of every command.
  */
 import {
   UsageError,
@@ -13,16 +13,6 @@ import {
   parseCommandLine,
   seconds,
   url,
-} from '../cli/command-line';
-
-export {
-  UsageError,
-  isLoopback,
-  lineLogger,
-  parseDuration,
-  parseIntOption,
-  parseList,
-  parseUrl,
 } from '../cli/command-line';
 
 // ---------------------------------------------------------------------------------------------

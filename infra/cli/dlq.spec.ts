@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import { UsageError } from '../bench/args';
+import { UsageError } from './command-line';
 import {
   type DeadLetter,
   formatShow,

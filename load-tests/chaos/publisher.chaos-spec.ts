@@ -1,7 +1,6 @@
-import type { Kafka } from 'kafkajs';
 import { createKafkaClient, EventPublisher } from '@seckill/kafka';
 import { ServiceLogger } from '@seckill/observability';
-import { uniqueName } from '@seckill/testing';
+import { readMessages, uniqueName } from '@seckill/testing';
 import { kafkaBrokerAddresses, sleep } from '../engine/infra';
 import { infraPid, signalAndWait, startMissingInfra } from './faults';
 
@@ -51,7 +50,9 @@ it('a broker SIGKILLed mid-send: every acknowledged record is in the topic', asy
 
     const offsets = await admin.fetchTopicOffsets(topic);
     const written = offsets.reduce((sum, p) => sum + Number(p.high), 0);
-    const inTopic = await readAll(kafka, topic, written);
+    const inTopic = new Set(
+      (await readMessages(kafka, topic, written)).map((m) => String(m.value)),
+    );
     const missing = acknowledged.filter((id) => !inTopic.has(id));
     const failedRequests = warnings.filter((w) => w.includes('Failed to send messages')).length;
     const resends = warnings.filter((w) => w.includes('sending the same records again')).length;
@@ -104,29 +105,4 @@ async function sendThroughBrokerKill(publisher: EventPublisher, topic: string) {
     await fault;
   }
   return { sent, acknowledged, failedSends };
-}
-
-/** Every value in the topic, read from the beginning until `count` records were seen. */
-async function readAll(kafka: Kafka, topic: string, count: number): Promise<Set<string>> {
-  const consumer = kafka.consumer({ groupId: uniqueName('publisher-chaos-reader') });
-  const values = new Set<string>();
-  let seen = 0;
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        seen += 1;
-        values.add(String(message.value));
-      },
-    });
-    const deadline = Date.now() + 60_000;
-    while (seen < count) {
-      if (Date.now() > deadline) throw new Error(`read ${seen} of ${count} records of ${topic}`);
-      await sleep(200);
-    }
-    return values;
-  } finally {
-    await consumer.disconnect();
-  }
 }

@@ -73,7 +73,7 @@ export class EventPublisher {
   /** The send in flight (settled or not); the next one starts after it. */
   private inFlight: Promise<unknown> = Promise.resolve();
   private readonly backoff: BackoffPolicy;
-  /** The partitions the send in hand puts records on (`topic` NUL `partition`). */
+  /** The partitions the send in hand puts records on (`partitionKey`). */
   private readonly targeted = new Set<string>();
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -205,14 +205,13 @@ export class EventPublisher {
   }
 }
 
-const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+/** `topic/partition`: a topic name cannot hold a slash. */
+const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 /** The partitions records were put on that the answer does not acknowledge. */
 function unacknowledged(targeted: ReadonlySet<string>, answer: readonly RecordMetadata[]) {
   const acknowledged = new Set(answer.map((r) => partitionKey(r.topicName, r.partition)));
-  return [...targeted]
-    .filter((key) => !acknowledged.has(key))
-    .map((key) => key.replace('\u0000', '/'));
+  return [...targeted].filter((key) => !acknowledged.has(key));
 }
 
 /**
