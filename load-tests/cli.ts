@@ -3,15 +3,9 @@
  * it): the usage text, the arguments, Ctrl-C, the exit code.
  */
 import { stopAttacks } from './engine/attack';
-import {
-  ApiError,
-  command,
-  helpText,
-  lineLogger,
-  parseCommandLine,
-  runCommandLine,
-  stopAllChildren,
-} from './engine/infra';
+import { stopAllChildren } from './bench/children';
+import { ApiError } from './bench/shop-api';
+import { command, helpText, lineLogger, parseCommandLine, runCommandLine } from './engine/infra';
 import { COMMON_OPTIONS, type CommonOptions, type OptionValues } from './engine/options';
 import { runScenario } from './engine/run';
 import type { Scenario } from './engine/scenario';

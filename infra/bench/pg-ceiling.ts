@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { runCommand } from '../local/process';
-import { percentileOfSorted } from './stats';
+import { percentileOfSorted } from './percentile';
 
 export const PG_SCHEMA_SQL = `
 CREATE EXTENSION IF NOT EXISTS pgcrypto;

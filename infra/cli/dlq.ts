@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type IHeaders, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { Topic, TOPIC_CATALOGUE } from '@seckill/contracts';
 import { DLQ_HEADER, EventPublisher, type OutgoingRecord } from '@seckill/kafka';
-import { fetchTopicOffsets } from '../bench/group-lag';
+import { fetchTopicOffsets } from '../local/group-lag';
 import {
   UsageError,
   command,

@@ -3,7 +3,7 @@
  * verifier first waits for that. Quiet means, in two samples in a row:
  *
  *   - every consumer group has committed everything on its topics, retry topics included
- *     (lag 0, read from Kafka itself: infra/bench/group-lag.ts);
+ *     (lag 0, read from Kafka itself: infra/local/group-lag.ts);
  *   - every outbox is empty: the sales' Redis streams and the five Postgres outbox tables (an
  *     unpublished entry is an event no consumer has seen yet, so lag 0 alone proves nothing);
  *   - no payment intent is PENDING (payment-service calls the provider outside its consumer, after
@@ -14,8 +14,7 @@
  * An order that is not terminal while all of that holds is stuck: only the unpaid-deadline
  * sweeper (15 minutes by default) could still move it, and the terminal rule reports it.
  */
-import { behindLine } from '../bench/group-lag';
-import type { GroupPosition } from '../bench/saga-drain-report';
+import { behindLine, type GroupPosition } from '../local/group-lag';
 import type { OutboxBacklog } from './snapshot';
 import type { RuleResult, Violation } from './verdict';
 

@@ -6,7 +6,7 @@
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { fixKafkajsIdleSpin } from '@seckill/kafka';
-import { positions } from '../bench/group-lag';
+import { positions } from '../local/group-lag';
 import { type Busyness, quietResult, waitUntilQuiet } from './quiet';
 import { readDeadLetters } from './read-dead-letters';
 import {

@@ -3,7 +3,7 @@
  * Pure. Where a table holds two rows for one key (which the duplicate rule reports), the
  * per-order maps keep the first, so every other rule still judges each order once.
  */
-import { TERMINAL_STATUSES } from '../bench/saga-drain-report';
+import { isTerminalOrderStatus } from '@seckill/contracts';
 import type {
   OrderRow,
   PaymentRow,
@@ -27,9 +27,7 @@ export function keepsStock(status: string): boolean {
   return !GIVEN_BACK_STATUSES.includes(status);
 }
 
-export function isTerminal(status: string): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
+export const isTerminal = isTerminalOrderStatus;
 
 export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();

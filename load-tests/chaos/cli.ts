@@ -10,8 +10,8 @@ import {
   lineLogger,
   parseCommandLine,
   runCommandLine,
-  stopAllChildren,
 } from '../engine/infra';
+import { stopAllChildren } from '../bench/children';
 import { COMMON_OPTIONS, type CommonOptions, type OptionValues } from '../engine/options';
 import type { Experiment } from './experiment';
 import killBroker from './kill-broker';

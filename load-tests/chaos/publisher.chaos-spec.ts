@@ -1,7 +1,8 @@
 import { createKafkaClient, EventPublisher } from '@seckill/kafka';
 import { ServiceLogger } from '@seckill/observability';
 import { readMessages, uniqueName } from '@seckill/testing';
-import { kafkaBrokerAddresses, sleep } from '../engine/infra';
+import { kafkaBrokerAddresses } from '../engine/infra';
+import { sleep } from '../bench/children';
 import { infraPid, signalAndWait, startMissingInfra } from './faults';
 
 /**

@@ -9,7 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SHOP_CONSUMER_GROUPS, formatTable } from '../engine/infra';
+import { SHOP_CONSUMER_GROUPS } from '../engine/infra';
+import { formatTable } from '../bench/stats';
 import type { CommonOptions, OptionValues } from '../engine/options';
 import { OUTCOME_LABELS } from '../engine/outcomes';
 import { type RunReport, runScenario } from '../engine/run';

@@ -6,14 +6,8 @@
  */
 import { shopIsUp } from '../chaos/cli';
 import { stopAttacks } from '../engine/attack';
-import {
-  command,
-  helpText,
-  lineLogger,
-  parseCommandLine,
-  runCommandLine,
-  stopAllChildren,
-} from '../engine/infra';
+import { command, helpText, lineLogger, parseCommandLine, runCommandLine } from '../engine/infra';
+import { stopAllChildren } from '../bench/children';
 import { COMMON_OPTIONS, flag, int, type OptionValues, seconds } from '../engine/options';
 import { runCompare } from './compare';
 import { COMPARE_DOC_MARKERS, compareMarkdown, formatCompare } from './report';

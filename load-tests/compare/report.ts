@@ -2,7 +2,7 @@
  * The comparison as people read it: a table per phase in the terminal, and the same as Markdown
  * for docs/benchmarks.md (`--update-docs`). Pure.
  */
-import { fmtMs, formatTable } from '../engine/infra';
+import { fmtMs, formatTable } from '../bench/stats';
 import type { CompareReport, DesignResult, PhaseResult } from './compare';
 import type { AnswerFigures } from './figures';
 

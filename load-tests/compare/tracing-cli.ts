@@ -5,7 +5,8 @@
  */
 import { shopIsUp } from '../chaos/cli';
 import { stopAttacks } from '../engine/attack';
-import { command, helpText, lineLogger, runCommandLine, stopAllChildren } from '../engine/infra';
+import { command, helpText, lineLogger, runCommandLine } from '../engine/infra';
+import { stopAllChildren } from '../bench/children';
 import { COMMON_OPTIONS, int, seconds } from '../engine/options';
 import { formatTracingCost, runTracingCost } from './tracing-cost';
 

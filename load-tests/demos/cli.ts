@@ -21,9 +21,9 @@ import {
   lineLogger,
   parseCommandLine,
   runCommandLine,
-  stopAllChildren,
   url,
 } from '../engine/infra';
+import { stopAllChildren } from '../bench/children';
 import {
   type Demo,
   type DemoCheck,

@@ -6,7 +6,8 @@
  * every service takes its part from its own topic, asynchronously.
  */
 import { TOPIC_CATALOGUE, Topic } from '@seckill/contracts';
-import { SHOP_CONSUMER_GROUPS, formatTable, localKafkaAdmin, repeatEvery } from '../engine/infra';
+import { SHOP_CONSUMER_GROUPS, localKafkaAdmin, repeatEvery } from '../engine/infra';
+import { formatTable } from '../bench/stats';
 import { runScenario } from '../engine/run';
 import steady from '../scenarios/steady';
 import { type DemoCheck, type Log, check, defineDemo, errorText } from './demo';

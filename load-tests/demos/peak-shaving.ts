@@ -9,14 +9,9 @@
  * Redis's stock and PostgreSQL's reached their final value. CI's browser test runs this one: it
  * must stay well under 60 s on 2 cores.
  */
-import {
-  SERVICES,
-  SHOP_CONSUMER_GROUPS,
-  fetchMetrics,
-  formatTable,
-  localKafkaAdmin,
-  metricByLabel,
-} from '../engine/infra';
+import { SERVICES, SHOP_CONSUMER_GROUPS, localKafkaAdmin } from '../engine/infra';
+import { fetchMetrics, metricByLabel } from '../bench/prom';
+import { formatTable } from '../bench/stats';
 import { runScenario } from '../engine/run';
 import { SAMPLE_EVERY_MS, positionsByGroup, readings } from '../engine/timeseries';
 import flashSale from '../scenarios/flash-sale';

@@ -13,8 +13,6 @@ import { ConsumerGroup, TOPIC_CATALOGUE, Topic } from '@seckill/contracts';
 import {
   type GroupCommits,
   SHOP_CONSUMER_GROUPS,
-  ShopApi,
-  formatTable,
   localKafkaAdmin,
   localTarget,
   readCommits,
@@ -22,6 +20,8 @@ import {
   renderReport,
   verify,
 } from '../engine/infra';
+import { ShopApi } from '../bench/shop-api';
+import { formatTable } from '../bench/stats';
 import { isAcceptedStatus } from '../engine/outcomes';
 import { Buyers, openSale } from '../engine/shop';
 import { type DemoCheck, check, defineDemo, pause } from './demo';

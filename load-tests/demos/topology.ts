@@ -2,7 +2,7 @@
  * The shop's messaging topology as Kafka itself holds it: every catalogue topic and how many
  * messages were ever appended to it (the sum of its partitions' log ends), and every consumer
  * group with the topics it has committed on, its committed position and its lag. Read through
- * the same helpers as the drain bench and the load engine (infra/bench/group-lag.ts); the
+ * the same helpers as the drain bench and the load engine (infra/local/group-lag.ts); the
  * formatting below is pure.
  */
 import type { Admin } from 'kafkajs';

@@ -1,5 +1,5 @@
 /**
- * The charts of a run, as SVG files in its folder (infra/bench/svg-chart.ts draws them): what the
+ * The charts of a run, as SVG files in its folder (load-tests/bench/svg-chart.ts draws them): what the
  * buyers heard, per second (answers by outcome, latency p50/p99), and the shop's state the
  * sampler read (timeseries.ts): consumer lag, rows written per service database, the sale's stock
  * in Redis and in PostgreSQL. The x axis is seconds from the load's start throughout, so the
@@ -8,7 +8,8 @@
  *
  * The data shaping is exported and tested; the drawing is lineChartSvg's. Pure.
  */
-import { type ChartSeries, lineChartSvg, percentileOfSorted } from './infra';
+import { percentileOfSorted } from '../bench/stats';
+import { type ChartSeries, lineChartSvg } from '../bench/svg-chart';
 import { OUTCOME_LABELS, type Outcome } from './outcomes';
 import type { Answer } from './results';
 import {

@@ -6,7 +6,7 @@ import {
   machineBusyPercent,
   stageCpu,
 } from './cpu';
-import type { CpuSnapshot } from './infra';
+import type { CpuSnapshot } from '../bench/cpu';
 import type { Answer } from './results';
 
 const proc = (label: string, ticks: number, startTicks = 1, ppid = 1) => ({

@@ -1,16 +1,11 @@
 /**
- * CPU per answered request, per process group, over each stage: infra/bench/cpu.ts reads /proc
+ * CPU per answered request, per process group, over each stage: load-tests/bench/cpu.ts reads /proc
  * (`cpuSnapshot` before and after a stage, `cpuShares` over its wall time, as the closed-model
  * bench does); here those shares become µs of CPU per answer of the stage. Pure: run.ts takes
  * the snapshots.
  */
-import {
-  type CpuSnapshot,
-  cpuPerRequestUs,
-  cpuShares,
-  formatCpuShares,
-  formatTable,
-} from './infra';
+import { type CpuSnapshot, cpuPerRequestUs, cpuShares, formatCpuShares } from '../bench/cpu';
+import { formatTable } from '../bench/stats';
 import type { Answer } from './results';
 
 export interface CpuShare {
@@ -19,10 +14,10 @@ export interface CpuShare {
   readonly percent: number;
 }
 
-/** The label of vegeta (infra/bench/cpu.ts `labelOf`) and of this engine's own process. */
+/** The label of vegeta (load-tests/bench/cpu.ts `labelOf`) and of this engine's own process. */
 export const GENERATOR_LABEL = 'load generator';
 
-/** Which labels of infra/bench/cpu.ts `labelOf` make up each group. */
+/** Which labels of load-tests/bench/cpu.ts `labelOf` make up each group. */
 export const CPU_GROUPS = {
   /** What a purchase crosses before its answer. */
   hotPath: ['gateway', 'order-service', 'redis', 'redis (AOF rewrite / snapshot)', 'kafka'],
@@ -53,7 +48,7 @@ export interface StageCpu {
   readonly wallSec: number;
   /** Requests that got an HTTP answer (vegeta's code 0, no answer, left out). */
   readonly answers: number;
-  /** Percent of one core per label, largest first (infra/bench/cpu.ts `cpuShares`). */
+  /** Percent of one core per label, largest first (load-tests/bench/cpu.ts `cpuShares`). */
   readonly shares: readonly CpuShare[];
   /** How busy the whole machine was, percent of all its cores together. */
   readonly machineBusyPercent: number;

@@ -34,31 +34,17 @@ export {
   url,
   usageLines,
 } from '../../infra/cli/command-line';
-export { type Child, sleep, startChild, stopAllChildren } from '../../infra/bench/children';
-export {
-  type CpuSnapshot,
-  cpuPerRequestUs,
-  cpuShares,
-  cpuSnapshot,
-  formatCpuShares,
-} from '../../infra/bench/cpu';
 export {
   localKafkaAdmin,
   positions,
   readCommits,
   readEnds,
   waitSagaIdle,
-} from '../../infra/bench/group-lag';
-export {
   type GroupCommits,
   type GroupPosition,
   type TopicEnds,
   groupPosition,
-} from '../../infra/bench/saga-drain-report';
-export { fetchMetrics, metricByLabel } from '../../infra/bench/prom';
-export { ApiError, ShopApi, type Sale, mapLimit } from '../../infra/bench/shop-api';
-export { fmtMs, formatTable, percentileOfSorted } from '../../infra/bench/stats';
-export { type ChartSeries, lineChartSvg } from '../../infra/bench/svg-chart';
+} from '../../infra/local/group-lag';
 export { repoRoot } from '../../infra/local/infra-paths';
 export { renderReport } from '../../infra/verify/render';
 export { localTarget } from '../../infra/verify/target';
@@ -94,3 +80,24 @@ export { type Repeating, errorText, repeatEvery, withTimeout } from '../../infra
 export { readyJaeger, startJaeger } from '../../infra/local/jaeger';
 export { infraLayout, kafkaBrokerAddresses } from '../../infra/local/infra-paths';
 export { rehearsalLine, rehearseSale } from '../../infra/local/shop/rehearsal';
+export { CEILING_BODY, createCeilingServer } from '../../infra/bench/ceiling-server';
+export { percentileOfSorted } from '../../infra/bench/percentile';
+export { type PgCeiling, measurePgCeiling } from '../../infra/bench/pg-ceiling';
+export {
+  type RedisCeiling,
+  type ScriptBench,
+  measureScript,
+} from '../../infra/bench/redis-ceiling';
+export { isLoopback } from '../../infra/cli/command-line';
+export { parsePrometheusText, sumOf } from '../../infra/control-room/prometheus-text';
+export { infraEndpoints } from '../../infra/local/infra';
+export {
+  HOST,
+  POSTGRES_PASSWORD,
+  POSTGRES_PORT,
+  POSTGRES_USER,
+  REDIS_PORT,
+} from '../../infra/local/infra-paths';
+export { databaseUrl, serviceEnv, serviceSpec } from '../../infra/local/services';
+export { stop } from '../../infra/local/shop/commands';
+export { baseUrl, httpGet, readiness } from '../../infra/local/shop/health';

@@ -5,7 +5,7 @@
  * at least a second. A replay answered 429 or 503 OVERLOADED was not looked at: it is sent again
  * in a later round (up to 3 times), after its Retry-After.
  */
-import { mapLimit } from './infra';
+import { mapLimit } from '../bench/shop-api';
 import {
   type ListedOrder,
   type ReplayAnswer,

@@ -18,22 +18,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  type Child,
-  type Sale,
-  ShopApi,
   VEGETA_VERSION,
-  cpuSnapshot,
   ensureVegeta,
   isPortOpen,
   localKafkaAdmin,
   localTarget,
   renderReport,
   repoRoot,
-  startChild,
   type VerifyReport,
   verify,
   waitSagaIdle,
 } from './infra';
+import { type Child, startChild } from '../bench/children';
+import { cpuSnapshot } from '../bench/cpu';
+import { type Sale, ShopApi } from '../bench/shop-api';
 import {
   type AmbiguitySummary,
   type ReplayRecord,
@@ -156,7 +154,7 @@ type RunAttack = (
 
 /**
  * This process parses every answer vegeta sends back and reaps the vegeta processes, whose CPU
- * then moves into its children counters (infra/bench/cpu.ts): it is the load generator too.
+ * then moves into its children counters (load-tests/bench/cpu.ts): it is the load generator too.
  */
 const CPU_LABELS: ReadonlyMap<number, string> = new Map([[process.pid, GENERATOR_LABEL]]);
 

@@ -4,7 +4,7 @@
  * business checks it ends with. The engine (run.ts) does the rest: vegeta, the generator's
  * ceiling, the replays, the saga wait, the summary and the plot.
  */
-import type { ShopApi, Sale } from './infra';
+import type { ShopApi, Sale } from '../bench/shop-api';
 import { ALL_CHECKS, type BusinessCheck } from './checks';
 import type { CommonOptions, OptionSpecs, OptionValues } from './options';
 import type { KnownOrder } from './settle';

@@ -3,7 +3,8 @@
  * until each is terminal (SHIPPED, FAILED or CANCELLED) and the sale's remaining stock has taken
  * back every released unit, or until the timeout. Only orders still in flight are read again.
  */
-import { mapLimit, ShopApi } from './infra';
+import { isTerminalOrderStatus } from '@seckill/contracts';
+import { mapLimit, ShopApi } from '../bench/shop-api';
 
 export interface KnownOrder {
   readonly orderId: string;
@@ -36,7 +37,6 @@ export interface Settled {
   readonly waitedSec: number;
 }
 
-export const TERMINAL: ReadonlySet<string> = new Set(['SHIPPED', 'FAILED', 'CANCELLED']);
 /** Statuses in which an order gave its unit back to the sale. */
 export const RELEASED: ReadonlySet<string> = new Set(['FAILED', 'CANCELLED']);
 
@@ -69,7 +69,7 @@ export async function settle(
   let lastLog = 0;
   for (;;) {
     const problems: string[] = [];
-    const toRead = known.filter((o) => !TERMINAL.has(states.get(o.orderId)?.status ?? ''));
+    const toRead = known.filter((o) => !isTerminalOrderStatus(states.get(o.orderId)?.status ?? ''));
     await mapLimit(toRead, 32, async (o) => {
       const state = await readOrder(base, o);
       if (typeof state === 'string') problems.push(`${o.orderId}: ${state}`);
@@ -80,7 +80,7 @@ export async function settle(
     const s = await api.sale(sale.id);
     const statuses = [...states.values()].map((o) => o.status);
     const released = statuses.filter((st) => RELEASED.has(st)).length;
-    const inFlight = known.length - statuses.filter((st) => TERMINAL.has(st)).length;
+    const inFlight = known.length - statuses.filter(isTerminalOrderStatus).length;
     const kept = statuses.length - released;
     const settled = inFlight === 0 && kept + s.remainingStock === sale.stock;
     const waitedSec = (Date.now() - started) / 1000;

@@ -2,7 +2,8 @@
  * The shop calls a scenario's setup makes through the public API: buyers with dev tokens, an
  * open sale, a purchase outside the load.
  */
-import { ApiError, ShopApi, type Sale } from './infra';
+import { ApiError, ShopApi, type Sale } from '../bench/shop-api';
+import { isTerminalOrderStatus } from '@seckill/contracts';
 import { isAcceptedStatus } from './outcomes';
 import type { KnownOrder } from './settle';
 
@@ -153,7 +154,7 @@ export async function buyLastUnit(
     orders.push(order);
     const deadline = Date.now() + 60_000;
     let status = 'PENDING';
-    while (!['SHIPPED', 'FAILED', 'CANCELLED'].includes(status) && Date.now() < deadline) {
+    while (!isTerminalOrderStatus(status) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       status = (await api.order(order.token, order.orderId)).status;
     }

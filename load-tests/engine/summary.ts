@@ -3,7 +3,7 @@
  * searches, the generator's ceiling, the replays, the saga trend, the checks and the thresholds.
  * Pure.
  */
-import { fmtMs, formatTable } from './infra';
+import { fmtMs, formatTable } from '../bench/stats';
 import { type AmbiguitySummary, REPLAY_CLASS_LABELS, type ReplayClass } from './ambiguity';
 import type { AttackResult } from './attack';
 import type { Check } from './checks';

@@ -26,7 +26,7 @@ export const SAMPLE_EVERY_MS = 500;
 /**
  * A read that takes longer is a gap: stopping the sampler must never wait on a store that does
  * not answer. Kafka's offsets read retries for ~2.5 s while a partition has no leader
- * (infra/bench/group-lag.ts), so this is above that.
+ * (infra/local/group-lag.ts), so this is above that.
  */
 export const READ_TIMEOUT_MS = 5_000;
 

@@ -3,7 +3,7 @@
  * the buyer's 202 to the order's SHIPPED (its history entry, order-service's clock; the same
  * machine as the generator). A rising trend means the saga falls behind the arrivals. Pure.
  */
-import { percentileOfSorted } from './infra';
+import { percentileOfSorted } from '../bench/stats';
 import type { KnownOrder, OrderState } from './settle';
 
 export interface TrendRow {

@@ -28,7 +28,7 @@ import {
 } from '../services';
 import { provisionAllTopics } from '../topics';
 import { brokersForRestart, chooseBrokers } from './brokers';
-import { waitSagaIdle, localKafkaAdmin } from '../../bench/group-lag';
+import { waitSagaIdle, localKafkaAdmin } from '../group-lag';
 import { demoSaleHint, ensureDemoSale } from './demo-sale';
 import {
   CONTROL_ROOM,

@@ -3,6 +3,8 @@ import {
   EVENT_DEFINITIONS,
   eventRegistry,
   EventRegistry,
+  isTerminalOrderStatus,
+  orderStatus,
   OrderCreatedV1,
   Topic,
   TOPIC_CATALOGUE,
@@ -33,6 +35,18 @@ describe('topic catalogue', () => {
     for (const topic of TOPIC_CATALOGUE.filter((t) => t.name !== Topic.DeadLetter)) {
       expect(eventTopics).toContain(topic.name);
     }
+  });
+});
+
+describe('isTerminalOrderStatus', () => {
+  it('is true only for the statuses the saga never leaves', () => {
+    const terminal = orderStatus.options.filter(isTerminalOrderStatus);
+    expect(terminal).toEqual(['SHIPPED', 'CANCELLED', 'FAILED']);
+  });
+
+  it('is false for a status no store spells', () => {
+    expect(isTerminalOrderStatus('DELIVERED')).toBe(false);
+    expect(isTerminalOrderStatus('')).toBe(false);
   });
 });
 

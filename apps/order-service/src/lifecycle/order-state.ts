@@ -1,4 +1,8 @@
-import type { OrderHistoryStatus, OrderStatus } from '@seckill/contracts';
+import {
+  isTerminalOrderStatus,
+  type OrderHistoryStatus,
+  type OrderStatus,
+} from '@seckill/contracts';
 
 /**
  * The order's state machine, pure. Events of one order arrive out of order across topics
@@ -34,14 +38,12 @@ const RANK: Record<LifecycleStatus, number> = {
   CANCELLED: 4,
 };
 
-const TERMINAL: ReadonlySet<LifecycleStatus> = new Set(['SHIPPED', 'FAILED', 'CANCELLED']);
-
 export function isLifecycleStatus(value: string): value is LifecycleStatus {
   return (LIFECYCLE_STATUSES as readonly string[]).includes(value);
 }
 
 export function isTerminal(status: LifecycleStatus): boolean {
-  return TERMINAL.has(status);
+  return isTerminalOrderStatus(status);
 }
 
 /** The lifecycle events order-service consumes, as the state machine sees them. */

@@ -66,6 +66,19 @@ export const orderStatus = z.enum([
 ]);
 export type OrderStatus = z.infer<typeof orderStatus>;
 
+/** The statuses an order never leaves: the saga is over for it. */
+export const TERMINAL_ORDER_STATUSES = [
+  'SHIPPED',
+  'FAILED',
+  'CANCELLED',
+] as const satisfies readonly OrderStatus[];
+export type TerminalOrderStatus = (typeof TERMINAL_ORDER_STATUSES)[number];
+
+/** Whether an order in `status` (as any store spells it) is done; unknown statuses are not. */
+export function isTerminalOrderStatus(status: string): status is TerminalOrderStatus {
+  return (TERMINAL_ORDER_STATUSES as readonly string[]).includes(status);
+}
+
 /**
  * What an entry of an order's history says happened: a status, or REFUNDED (a cancelled order's
  * late payment was refunded; the order itself stays CANCELLED).

@@ -6,8 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isAlive } from '../local/process';
-import { httpGet } from '../local/shop/health';
+import { isAlive, httpGet } from '../engine/infra';
 
 export interface Child {
   readonly label: string;

@@ -5,15 +5,45 @@
  */
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { fixKafkajsIdleSpin } from '@seckill/kafka';
-import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
-import { SHOP_CONSUMER_GROUPS } from '../local/topics';
-import { sleep } from './children';
-import {
-  type GroupCommits,
-  type GroupPosition,
-  groupPosition,
-  type TopicEnds,
-} from './saga-drain-report';
+import { infraEndpoints, runningKafkaBrokers } from './infra';
+import { SHOP_CONSUMER_GROUPS } from './topics';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface PartitionEnds {
+  readonly low: bigint;
+  readonly high: bigint;
+}
+
+/** topic → partition → its log start and end offsets. */
+export type TopicEnds = ReadonlyMap<string, ReadonlyMap<number, PartitionEnds>>;
+
+/** topic → partition → a group's committed offset (the next it reads; -1: never committed). */
+export type GroupCommits = ReadonlyMap<string, ReadonlyMap<number, bigint>>;
+
+export interface GroupPosition {
+  /** Events on the group's topics it has not handled (and committed) yet. */
+  readonly lag: number;
+  /** Sum of its positions: the difference of two samples is what it handled in between. */
+  readonly read: number;
+}
+
+/**
+ * Where a group stands on the topics it has committed on. A partition without a commit counts
+ * from its log start: the runner subscribes from the beginning.
+ */
+export function groupPosition(commits: GroupCommits, ends: TopicEnds): GroupPosition {
+  let lag = 0n;
+  let read = 0n;
+  for (const [topic, committed] of commits) {
+    for (const [partition, { low, high }] of ends.get(topic) ?? []) {
+      const offset = committed.get(partition) ?? -1n;
+      const position = offset < low ? low : offset > high ? high : offset;
+      lag += high - position;
+      read += position;
+    }
+  }
+  return { lag: Number(lag), read: Number(read) };
+}
 
 /** An admin client on the local shop's broker(s); the caller connects and disconnects it. */
 export function localKafkaAdmin(clientId: string): Admin {

@@ -3,7 +3,7 @@
  * the gateway shed itself (`gateway_shed_requests_total{reason="sold_out"}`) during a run. The
  * text format itself is read by one parser, the control room's (prometheus-text.ts).
  */
-import { parsePrometheusText, sumOf } from '../control-room/prometheus-text';
+import { parsePrometheusText, sumOf } from '../engine/infra';
 
 /** Sum of the samples of `name` whose labels include every pair in `labels`. */
 export function metricSum(

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createCeilingServer, CEILING_BODY } from './ceiling-server';
+import { createCeilingServer, CEILING_BODY } from '../engine/infra';
 import { drive, progressLine, type Answer } from './driver';
 import { Recorder } from './stats';
 

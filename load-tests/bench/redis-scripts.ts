@@ -11,7 +11,7 @@ import {
   rateLimitKeys,
   saleKeys,
 } from '@seckill/redis';
-import type { ScriptBench } from './redis-ceiling';
+import { type ScriptBench } from '../engine/infra';
 
 const R = '__rand_int__';
 

@@ -1,17 +1,12 @@
 /**
- * The figures of the whole-saga drain (`npm run bench -- drain`, infra/bench/saga-drain.ts): lag
+ * The figures of the whole-saga drain (`npm run bench -- drain`, load-tests/bench/saga-drain.ts): lag
  * arithmetic over Kafka offsets, what each consumer group did, the issue's targets, and their
  * text, markdown and chart forms. Pure: the bench gathers the samples, this file judges them.
  */
-import type { PgCeiling } from './pg-ceiling';
+import { type PgCeiling, type GroupPosition } from '../engine/infra';
+import { TERMINAL_ORDER_STATUSES } from '@seckill/contracts';
 import { formatTable } from './stats';
 import { type ChartSeries, lineChartSvg } from './svg-chart';
-
-/**
- * The read model's terminal statuses (apps/order-service/src/lifecycle/order-state.ts, which
- * infra may not import): an order there never moves again.
- */
-export const TERMINAL_STATUSES: readonly string[] = ['SHIPPED', 'FAILED', 'CANCELLED'];
 
 export const SAGA_TARGETS = {
   /** Whole-saga throughput, 202 → terminal, sustained. */
@@ -21,42 +16,6 @@ export const SAGA_TARGETS = {
   /** ... is all terminal this long after the last 202. */
   terminalWithinSec: 30,
 } as const;
-
-export interface PartitionEnds {
-  readonly low: bigint;
-  readonly high: bigint;
-}
-
-/** topic → partition → its log start and end offsets. */
-export type TopicEnds = ReadonlyMap<string, ReadonlyMap<number, PartitionEnds>>;
-
-/** topic → partition → a group's committed offset (the next it reads; -1: never committed). */
-export type GroupCommits = ReadonlyMap<string, ReadonlyMap<number, bigint>>;
-
-export interface GroupPosition {
-  /** Events on the group's topics it has not handled (and committed) yet. */
-  readonly lag: number;
-  /** Sum of its positions: the difference of two samples is what it handled in between. */
-  readonly read: number;
-}
-
-/**
- * Where a group stands on the topics it has committed on. A partition without a commit counts
- * from its log start: the runner subscribes from the beginning.
- */
-export function groupPosition(commits: GroupCommits, ends: TopicEnds): GroupPosition {
-  let lag = 0n;
-  let read = 0n;
-  for (const [topic, committed] of commits) {
-    for (const [partition, { low, high }] of ends.get(topic) ?? []) {
-      const offset = committed.get(partition) ?? -1n;
-      const position = offset < low ? low : offset > high ? high : offset;
-      lag += high - position;
-      read += position;
-    }
-  }
-  return { lag: Number(lag), read: Number(read) };
-}
 
 export interface DrainSample {
   /** Milliseconds since the release (the consumers' start). */
@@ -68,7 +27,7 @@ export interface DrainSample {
 }
 
 export function terminalCount(statuses: Readonly<Record<string, number>>): number {
-  return TERMINAL_STATUSES.reduce((sum, status) => sum + (statuses[status] ?? 0), 0);
+  return TERMINAL_ORDER_STATUSES.reduce((sum, status) => sum + (statuses[status] ?? 0), 0);
 }
 
 /**
@@ -308,7 +267,7 @@ function statusText(by: Readonly<Record<string, number>>): string {
   return entries.length === 0 ? 'none' : entries.map(([k, n]) => `${k} ${n}`).join(', ');
 }
 
-/** CPU per process group (infra/bench/cpu.ts `cpuShares`) over `elapsedSec` from the release. */
+/** CPU per process group (load-tests/bench/cpu.ts `cpuShares`) over `elapsedSec` from the release. */
 export interface DrainCpu {
   readonly elapsedSec: number;
   /** Percent of one core per label, largest first. */

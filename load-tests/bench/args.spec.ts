@@ -1,4 +1,4 @@
-import { UsageError, isLoopback, parseDuration } from '../cli/command-line';
+import { UsageError, isLoopback, parseDuration } from '../engine/infra';
 import { BENCH_DEFAULTS, parseBenchArgs } from './args';
 
 describe('parseDuration', () => {

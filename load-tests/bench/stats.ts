@@ -2,6 +2,9 @@
  * Per-request outcomes and latencies of a load run, and the numbers a summary shows: counts per
  * outcome and nearest-rank percentiles of the latency of each outcome. Pure: no I/O, no clock.
  */
+import { percentileOfSorted } from '../engine/infra';
+
+export { percentileOfSorted };
 
 /** What one request ended as, from the client's point of view. */
 export const OUTCOMES = [
@@ -109,16 +112,6 @@ export class Samples {
     for (let i = 0; i < this.n; i++) sum += this.data[i];
     return sum / this.n;
   }
-}
-
-/** Nearest-rank percentile of an ascending array: the smallest value with ≥ p % at or below it. */
-export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
-  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  if (p === 0) return sorted[0];
-  const rank = Math.ceil((p / 100) * n);
-  return sorted[Math.min(n, Math.max(1, rank)) - 1];
 }
 
 export interface LatencySummary {

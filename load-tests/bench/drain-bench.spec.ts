@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/command-line';
+import { UsageError } from '../engine/infra';
 import { DRAIN_DEFAULTS, parseDrainCommand } from './drain-bench';
 import { defaultTimeoutSec, SAGA_DRAIN_DEFAULTS } from './saga-drain';
 

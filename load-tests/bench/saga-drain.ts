@@ -15,21 +15,33 @@ import type { Admin } from 'kafkajs';
 import { Client } from 'pg';
 import { JwtCodec } from '@seckill/auth';
 import { Topic } from '@seckill/contracts';
-import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
-import { repoRoot } from '../local/infra-paths';
-import { databaseUrl, LOCAL_JWT_SECRET, SERVICES, serviceSpec } from '../local/services';
-import { nestedIo, restart, stop } from '../local/shop/commands';
-import { baseUrl, readiness } from '../local/shop/health';
-import { SHOP_CONSUMER_GROUPS } from '../local/topics';
+import {
+  infraEndpoints,
+  runningKafkaBrokers,
+  repoRoot,
+  databaseUrl,
+  LOCAL_JWT_SECRET,
+  SERVICES,
+  serviceSpec,
+  nestedIo,
+  restart,
+  stop,
+  baseUrl,
+  readiness,
+  SHOP_CONSUMER_GROUPS,
+  localKafkaAdmin,
+  positions,
+  readCommits,
+  readEnds,
+  measurePgCeiling,
+  groupPosition,
+} from '../engine/infra';
 import { sleep } from './children';
 import { cpuShares, cpuSnapshot } from './cpu';
-import { localKafkaAdmin, positions, readCommits, readEnds } from './group-lag';
 import { gitCommit } from './git-commit';
-import { measurePgCeiling } from './pg-ceiling';
 import {
   type Admission,
   type DrainSample,
-  groupPosition,
   sagaLagChart,
   type SagaDrainReport,
   type SagaLedger,

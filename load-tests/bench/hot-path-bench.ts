@@ -18,17 +18,23 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
 import {
+  infraEndpoints,
+  runningKafkaBrokers,
   HOST,
   POSTGRES_PASSWORD,
   POSTGRES_PORT,
   POSTGRES_USER,
   REDIS_PORT,
   repoRoot,
-} from '../local/infra-paths';
-import { SERVICE_NAMES, serviceEnv, serviceSpec } from '../local/services';
-import { httpGet } from '../local/shop/health';
+  SERVICE_NAMES,
+  serviceEnv,
+  serviceSpec,
+  httpGet,
+  measurePgCeiling,
+  type RedisCeiling,
+  measureScript,
+} from '../engine/infra';
 import type { BenchOptions } from './args';
 import { type Child, sleep, startChild, stopAllChildren } from './children';
 import {
@@ -42,9 +48,7 @@ import {
 import { formatProfileSummary, summarizeProfile, type CpuProfile } from './cpuprofile';
 import { type Phase, type PhaseResult, type RequestSpec, drive } from './driver';
 import { gitCommit } from './git-commit';
-import { measurePgCeiling } from './pg-ceiling';
 import { counterDeltas, fetchMetrics } from './prom';
-import { type RedisCeiling, measureScript } from './redis-ceiling';
 import { admissionBench, tokenBucketBench } from './redis-scripts';
 import { type BenchReport, type HttpFigure, type Machine, zeroCounts } from './report';
 import { openSale, ShopApi, type Sale } from './shop-api';

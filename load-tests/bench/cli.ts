@@ -2,55 +2,33 @@
  * npm run bench -- hot-path | drain | compare | tracing [options] | --help
  *
  * The design brief's performance figures, each as a ratio to a ceiling measured in the same run
- * on the same machine (see infra/bench/hot-path-bench.ts and docs/benchmarks.md).
+ * on the same machine (see load-tests/bench/hot-path-bench.ts and docs/benchmarks.md).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as prettier from 'prettier';
-import { BENCH_CLI } from '../bench/args';
-import { stopAllChildren } from '../bench/children';
+import { BENCH_CLI } from './args';
+import { stopAllChildren } from './children';
 import {
   DRAIN_CLI,
   DRAIN_DOC_MARKERS,
   formatDrainMarkdown,
   formatDrainReport,
   runDrainBench,
-} from '../bench/drain-bench';
-import { runHotPathBench } from '../bench/hot-path-bench';
-import { formatMarkdown, formatReport, replaceSection } from '../bench/report';
-import { runSagaDrain } from '../bench/saga-drain';
+} from './drain-bench';
+import { runHotPathBench } from './hot-path-bench';
+import { formatMarkdown, formatReport, replaceSection } from './report';
+import { runSagaDrain } from './saga-drain';
 import {
   formatSagaDrainMarkdown,
   formatSagaDrainReport,
   SAGA_DRAIN_DOC_MARKERS,
   sagaChecks,
   sagaLagChart,
-} from '../bench/saga-drain-report';
-import { repoRoot } from '../local/infra-paths';
-import { lineLogger, runCommandLine } from './command-line';
-
-/** load-tests/compare/cli.ts, loaded by path like `npm run load` (a project of its own). */
-interface CompareCli {
-  main(
-    argv: readonly string[],
-    writeDoc: (section: string, markers: { begin: string; end: string }) => Promise<string>,
-  ): Promise<number>;
-}
-
-/** load-tests/compare/tracing-cli.ts: tracing on against off, loaded by path the same way. */
-async function tracingMain(argv: readonly string[]): Promise<number> {
-  const cli = (await import(path.join(repoRoot(), 'load-tests', 'compare', 'tracing-cli.ts'))) as {
-    main(argv: readonly string[]): Promise<number>;
-  };
-  return cli.main(argv);
-}
-
-async function compareMain(argv: readonly string[]): Promise<number> {
-  const cli = (await import(
-    path.join(repoRoot(), 'load-tests', 'compare', 'cli.ts')
-  )) as CompareCli;
-  return cli.main(argv, writeDocSection);
-}
+} from './saga-drain-report';
+import { main as compareCli } from '../compare/cli';
+import { main as tracingCli } from '../compare/tracing-cli';
+import { repoRoot, lineLogger, runCommandLine } from '../engine/infra';
 
 async function writeDocSection(
   section: string,
@@ -72,8 +50,8 @@ const DRAIN_CHART = {
 };
 
 /**
- * npm run bench -- drain: the whole saga drains a backlog (infra/bench/saga-drain.ts), or with
- * --runner-only the consumer's rate cap and backlog drain (infra/bench/drain-bench.ts).
+ * npm run bench -- drain: the whole saga drains a backlog (load-tests/bench/saga-drain.ts), or with
+ * --runner-only the consumer's rate cap and backlog drain (load-tests/bench/drain-bench.ts).
  */
 async function drainMain(argv: readonly string[]): Promise<number> {
   const command = runCommandLine(DRAIN_CLI, argv);
@@ -119,8 +97,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const command = runCommandLine(BENCH_CLI, argv);
   if (typeof command === 'number') return command;
   if (command.kind === 'drain') return drainMain(command.argv);
-  if (command.kind === 'compare') return compareMain(command.argv);
-  if (command.kind === 'tracing') return tracingMain(command.argv);
+  if (command.kind === 'compare') return compareCli(command.argv, writeDocSection);
+  if (command.kind === 'tracing') return tracingCli(command.argv);
   const log = lineLogger();
   const onSignal = (): void => {
     void stopAllChildren().then(() => process.exit(130));

@@ -1,4 +1,4 @@
-import type { PgCeiling } from './pg-ceiling';
+import { type PgCeiling } from '../engine/infra';
 import {
   analyzeSagaDrain,
   cpuPerOrderLine,
@@ -7,7 +7,6 @@ import {
   type DrainSample,
   formatSagaDrainMarkdown,
   formatSagaDrainReport,
-  groupPosition,
   sagaLagChart,
   type SagaDrainReport,
   slowestGroup,
@@ -15,37 +14,6 @@ import {
   terminalCount,
   timeToReach,
 } from './saga-drain-report';
-
-describe('groupPosition', () => {
-  it('sums lag and position over committed topics; uncommitted partitions count from their start', () => {
-    const ends = new Map([
-      [
-        'order.created',
-        new Map([
-          [0, { low: 0n, high: 10n }],
-          [1, { low: 3n, high: 7n }],
-          [2, { low: 0n, high: 4n }],
-        ]),
-      ],
-      ['payment.succeeded', new Map([[0, { low: 0n, high: 10n }]])],
-      ['shipment.created', new Map([[0, { low: 0n, high: 10n }]])],
-    ]);
-    const commits = new Map([
-      // partition 1 never committed (-1), partition 2 absent: both read from their log start.
-      [
-        'order.created',
-        new Map([
-          [0, 5n],
-          [1, -1n],
-        ]),
-      ],
-      // A commit past the end (the end was read a moment earlier) is clamped to it.
-      ['payment.succeeded', new Map([[0, 12n]])],
-    ]);
-    // Not committed on: shipment.created is not one of this group's topics.
-    expect(groupPosition(commits, ends)).toEqual({ lag: 5 + 4 + 4 + 0, read: 5 + 3 + 0 + 10 });
-  });
-});
 
 const at = (
   atMs: number,

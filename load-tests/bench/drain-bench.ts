@@ -31,9 +31,10 @@ import {
   type SqlExecutor,
   type TransactionalClient,
 } from '@seckill/persistence';
-import { databaseUrl } from '../local/services';
-import { infraEndpoints, runningKafkaBrokers } from '../local/infra';
 import {
+  databaseUrl,
+  infraEndpoints,
+  runningKafkaBrokers,
   UsageError,
   cliName,
   command,
@@ -43,7 +44,7 @@ import {
   parseCommandLine,
   parseDuration,
   seconds,
-} from '../cli/command-line';
+} from '../engine/infra';
 import { defaultTimeoutSec, SAGA_DRAIN_DEFAULTS, type SagaDrainOptions } from './saga-drain';
 
 export interface DrainOptions {

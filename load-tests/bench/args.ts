@@ -13,7 +13,7 @@ import {
   parseCommandLine,
   seconds,
   url,
-} from '../cli/command-line';
+} from '../engine/infra';
 
 // ---------------------------------------------------------------------------------------------
 // npm run bench -- hot-path

@@ -2,8 +2,7 @@
  * The figures of `npm run bench -- hot-path`, the targets of the design brief, and their text
  * and markdown forms. Pure: the bench CLI gathers the numbers, this file judges and prints them.
  */
-import type { PgCeiling } from './pg-ceiling';
-import type { RedisCeiling } from './redis-ceiling';
+import { type PgCeiling, type RedisCeiling } from '../engine/infra';
 import { OUTCOMES, type Outcome, fmtMs, formatTable } from './stats';
 
 /** One HTTP measurement (one autocannon phase). */
