@@ -11,7 +11,7 @@ import { OrderServiceHarness } from '../testing/harness';
  * order-service's side of the synchronous baseline (ADR 0012) on the real PostgreSQL and Redis,
  * with inventory, payment and logistics played by one scripted HTTP server, so that each callee
  * can be made to refuse, fail or never answer. The callees' own behaviour is tested in their
- * apps (src/sync/sync.int-spec.ts); the crowd and the verifier in infra/e2e/sync-flow.int-spec.ts.
+ * apps (src/sync/sync.int-spec.ts); the crowd and the verifier in apps/shop-e2e/src/sync-flow.int-spec.ts.
  */
 type Reply = { readonly status: number; readonly body: unknown } | 'hang';
 

@@ -8,9 +8,7 @@ import { type Role } from '@seckill/auth';
 import { Topic } from '@seckill/contracts';
 import { saleKeys } from '@seckill/redis';
 import { testEndpoints, waitFor } from '@seckill/testing';
-import { migrateAll } from '../local/migrate';
-import { type ServiceName, serviceSpec } from '../local/services';
-import { provisionAllTopics } from '../local/topics';
+import { migrateAll, type ServiceName, serviceSpec, provisionAllTopics } from './infra';
 import { START_ORDER, ShopUnderTest } from './shop-under-test';
 
 /**
@@ -462,7 +460,7 @@ it('completes a dead-lettered order once the cause is fixed and the DLQ is re-dr
     [
       '-r',
       '@swc-node/register',
-      join(__dirname, '..', 'cli', 'dlq.ts'),
+      join(__dirname, '..', '..', '..', 'infra', 'cli', 'dlq.ts'),
       'redrive',
       Topic.OrderCreated,
       '--group',

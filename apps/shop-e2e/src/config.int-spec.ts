@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { z } from 'zod';
-import { SERVICES, serviceEnv } from '../local/services';
+import { SERVICES, serviceEnv } from './infra';
 import { startService } from './service-process';
 
 /**
@@ -15,7 +15,9 @@ const endpoints = {
 
 /** An app's config schema, loaded by path (infra may not import apps/ statically). */
 function configSchemaOf(service: string): z.ZodObject {
-  const module = require(path.join(__dirname, '..', '..', 'apps', service, 'src', 'config')) as {
+  const module = require(
+    path.join(__dirname, '..', '..', '..', 'apps', service, 'src', 'config'),
+  ) as {
     configSchema: z.ZodObject;
   };
   return module.configSchema;

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { testEndpoints, waitFor } from '@seckill/testing';
-import { migrateAll } from '../local/migrate';
-import { type ServiceName } from '../local/services';
-import { provisionAllTopics } from '../local/topics';
-import { localTarget } from '../verify/target';
-import { verify } from '../verify/verify';
+import { migrateAll, type ServiceName, provisionAllTopics, localTarget, verify } from './infra';
 import { type GatewayAnswer, ShopUnderTest } from './shop-under-test';
 
 /**

@@ -1,7 +1,5 @@
 import { testEndpoints, waitFor } from '@seckill/testing';
-import { migrateAll } from '../local/migrate';
-import { SERVICES, serviceEnv, serviceSpec } from '../local/services';
-import { provisionAllTopics } from '../local/topics';
+import { migrateAll, SERVICES, serviceEnv, serviceSpec, provisionAllTopics } from './infra';
 import { getJson, RunningService, startService } from './service-process';
 
 /**

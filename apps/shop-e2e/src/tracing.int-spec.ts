@@ -2,8 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { ConsumerGroup } from '@seckill/contracts';
 import { testEndpoints, waitFor } from '@seckill/testing';
-import { infraLayout } from '../local/infra-paths';
 import {
+  infraLayout,
   type JaegerHandle,
   jaegerPorts,
   jaegerUiUrl,
@@ -11,9 +11,9 @@ import {
   readyJaeger,
   startJaeger,
   stopJaeger,
-} from '../local/jaeger';
-import { migrateAll } from '../local/migrate';
-import { provisionAllTopics } from '../local/topics';
+  migrateAll,
+  provisionAllTopics,
+} from './infra';
 import { ShopUnderTest } from './shop-under-test';
 
 /**

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { JwtCodec, type Role } from '@seckill/auth';
 import { saleKeys } from '@seckill/redis';
 import { testEndpoints, uniqueName, waitFor } from '@seckill/testing';
-import { serviceEnv, serviceSpec } from '../local/services';
+import { serviceEnv, serviceSpec } from './infra';
 import { RunningService, startService } from './service-process';
 
 /**

@@ -5,8 +5,7 @@ import { Pool } from 'pg';
 import { Topic } from '@seckill/contracts';
 import { ScratchDatabase } from '@seckill/persistence';
 import { postgresServerUrl, testEndpoints, uniqueName, waitFor } from '@seckill/testing';
-import { serviceEnv, serviceSpec } from '../local/services';
-import { provisionAllTopics } from '../local/topics';
+import { serviceEnv, serviceSpec, provisionAllTopics } from './infra';
 import { getJson, RunningService, startService } from './service-process';
 
 /**
@@ -130,7 +129,7 @@ beforeAll(async () => {
   database = await ScratchDatabase.create({
     serverUrl: postgresServerUrl(endpoints),
     prefix: 'payment_crash',
-    prismaDir: path.join(__dirname, '..', '..', 'apps', 'payment-service', 'prisma'),
+    prismaDir: path.join(__dirname, '..', '..', '..', 'apps', 'payment-service', 'prisma'),
   });
   pool = new Pool({ connectionString: database.url, max: 2 });
   await admin.connect();

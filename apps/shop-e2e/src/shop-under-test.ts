@@ -1,13 +1,7 @@
 import { Pool } from 'pg';
 import { JwtCodec, type Role } from '@seckill/auth';
 import { type TestEndpoints, waitFor } from '@seckill/testing';
-import {
-  databaseUrl,
-  LOCAL_JWT_SECRET,
-  type ServiceName,
-  serviceEnv,
-  serviceSpec,
-} from '../local/services';
+import { databaseUrl, LOCAL_JWT_SECRET, type ServiceName, serviceEnv, serviceSpec } from './infra';
 import { getJson, type RunningService, startService } from './service-process';
 
 /**

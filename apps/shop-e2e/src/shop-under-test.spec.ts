@@ -1,4 +1,4 @@
-import { SERVICE_NAMES } from '../local/services';
+import { SERVICE_NAMES } from './infra';
 import { START_ORDER } from './shop-under-test';
 
 describe('START_ORDER', () => {
