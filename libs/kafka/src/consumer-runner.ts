@@ -32,7 +32,7 @@ export type {
   HandlerScope,
   IntegrationEventHandler,
 } from './handler-batch';
-export { HandlerBatch, outboxEntry } from './handler-batch';
+export { HandlerBatch, outboxEntry, outboxEntryOf } from './handler-batch';
 export type { YieldPolicy } from './rate-cap';
 
 /**

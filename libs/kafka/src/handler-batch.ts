@@ -174,7 +174,11 @@ function runWithFlow<T>(flow: Flow, fn: () => T): T {
   return flow.correlation ? runWithCorrelation(flow.correlation, inTrace) : inTrace();
 }
 
-function outboxEntryOf<TType extends string, TPayload>(
+/**
+ * `event` as an outbox entry, with the headers `toRecord` gives it in the current flow (its
+ * correlation id and trace context): a relayed row must carry the flow it was written in.
+ */
+export function outboxEntryOf<TType extends string, TPayload>(
   definition: EventDefinition<TType, TPayload>,
   event: EventEnvelope<TType, TPayload>,
 ): OutboxEntry {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { createEvent, OrderCreatedV1 } from '@seckill/contracts';
+import { toRecord } from '@seckill/kafka';
 import { testEndpoints, waitFor } from '@seckill/testing';
 import {
   type AdmissionRequest,
@@ -7,6 +9,7 @@ import {
   loadSaleStock,
   type SaleStockSnapshot,
 } from './admission';
+import { fromStreamEntry } from './outbox-stream-entry';
 import { orderIndexKey, OUTBOX_STREAMS_KEY, saleKeys } from './sale-keys';
 import { STOCK_CHANNEL } from './stock-channel';
 
@@ -110,6 +113,25 @@ describe('the admission script', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(signals).toEqual([JSON.stringify({ saleId, soldOut: true })]);
     subscriber.disconnect();
+  });
+
+  it("appends the request's record to the sale's outbox stream, read back as it was", async () => {
+    const saleId = await sale();
+    const base = request(saleId, 'u-1');
+    const event = createEvent(OrderCreatedV1, {
+      orderId: base.orderId,
+      saleId,
+      userId: 'u-1',
+      quantity: 1,
+      idempotencyKey: base.orderId,
+      priceCents: 500,
+      acceptedAt: new Date().toISOString(),
+    });
+    const record = toRecord(OrderCreatedV1, event);
+    expect(await script.admit({ ...base, record })).toMatchObject({ outcome: 'ACCEPTED' });
+
+    const entries = await redis.xrange(saleKeys(saleId).outbox, '-', '+');
+    expect(entries.map(([, fields]) => fromStreamEntry(fields))).toEqual([record]);
   });
 
   it('answers a replayed idempotency key with the first answer and takes stock once', async () => {

@@ -1,8 +1,10 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
+import type { OutgoingRecord } from '@seckill/kafka';
 import { tracingEnabled, withSpan } from '@seckill/observability';
 import { encodeStockSignal, orderIndexKey, OUTBOX_STREAMS_KEY, saleKeys } from './sale-keys';
 import { type ArgvLayout, encodeArgv, encodeKeys, type KeysLayout, luaPrelude } from './lua-layout';
+import { toStreamEntry } from './outbox-stream-entry';
 import { STOCK_CHANNEL } from './stock-channel';
 
 /** The keys the admission script touches, by the names its Lua reads them by. */
@@ -175,15 +177,6 @@ end
 return {'ACCEPTED', entry, left}
 `;
 
-/** A Kafka record as the outbox stream keeps it (the same fields as libs/kafka's records). */
-export interface StreamRecord {
-  readonly topic: string;
-  readonly key: string;
-  /** The event envelope, JSON. */
-  readonly value: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
 /** One purchase to admit: what AdmissionScript.admit takes. */
 export interface AdmissionRequest {
   /** The sale bought from: all of its keys share the `{sale:<id>}` hash tag. */
@@ -200,8 +193,11 @@ export interface AdmissionRequest {
   readonly orderSummary: string;
   /** The accepted answer's body, stored under the idempotency key. */
   readonly answer: string;
-  /** The `order.created` record, built (and validated) before the call. */
-  readonly record: StreamRecord;
+  /**
+   * The `order.created` record, built (and validated) before the call; the script appends it to
+   * the sale's outbox stream as `toStreamEntry` writes it.
+   */
+  readonly record: OutgoingRecord;
   /** Epoch ms after which the caller no longer waits: nothing is admitted then. Null: none. */
   readonly deadline: number | null;
   /** Where the sold-out signal goes (default STOCK_CHANNEL; the benchmark uses its own). */
@@ -278,6 +274,7 @@ function admissionInputs(request: AdmissionRequest): {
   readonly args: AdmissionArgs;
 } {
   const keys = saleKeys(request.saleId);
+  const entry = toStreamEntry(request.record);
   return {
     keys: {
       metaKey: keys.meta,
@@ -300,10 +297,10 @@ function admissionInputs(request: AdmissionRequest): {
       hasIdempotencyKey: request.idempotencyKey !== null,
       soldOutSignal: encodeStockSignal({ saleId: request.saleId, soldOut: true }),
       stockChannel: request.stockChannel ?? STOCK_CHANNEL,
-      recordTopic: request.record.topic,
-      recordKey: request.record.key,
-      recordValue: request.record.value,
-      recordHeaders: JSON.stringify(request.record.headers),
+      recordTopic: entry.topic,
+      recordKey: entry.key,
+      recordValue: entry.value,
+      recordHeaders: entry.headers,
       deadline: request.deadline ?? 0,
     },
   };

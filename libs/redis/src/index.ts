@@ -6,3 +6,4 @@ export * from './sale-keys';
 export * from './admission';
 export * from './restock';
 export * from './outbox-streams';
+export * from './outbox-stream-entry';

@@ -7,8 +7,8 @@ import {
   WakeablePause,
 } from '@seckill/kafka';
 import type { ServiceLogger } from '@seckill/observability';
+import { outboxRowOf } from '@seckill/persistence';
 import type { OrderDatabase } from '../database';
-import { outboxRow } from '../outbox/postgres-outbox';
 
 /** The consumer group that owes an unpaid order its next step, and the topic it reads it from. */
 export interface NextStep {
@@ -207,7 +207,7 @@ export class DeadlineSweeper implements OnApplicationBootstrap, BeforeApplicatio
         })),
       });
       await tx.outboxEvent.createMany({
-        data: events.map((event) => outboxRow(cancelled, event)),
+        data: events.map((event) => outboxRowOf(cancelled, event)),
       });
       this.logger.info(
         {

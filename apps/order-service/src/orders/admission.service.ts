@@ -5,7 +5,6 @@ import { toRecord } from '@seckill/kafka';
 import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
 import { type AdmissionResult, AdmissionScript, saleKeys } from '@seckill/redis';
 import { ProducedEvents } from '../events';
-import { toStreamRecord } from '../outbox/stream-outbox';
 import { HotPathActivity } from './hot-path-activity';
 import { OrderHandoff } from './order-handoff';
 import { pendingOrder } from './order-summary';
@@ -112,7 +111,7 @@ export class AdmissionService {
         idempotencyKey: order.idempotencyKey,
         orderSummary: JSON.stringify(pendingOrder({ ...order, orderId }, acceptedAt)),
         answer: JSON.stringify(response),
-        record: toStreamRecord(record),
+        record,
         deadline: order.deadline,
       });
     } catch (error) {

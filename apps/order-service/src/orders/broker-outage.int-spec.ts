@@ -3,7 +3,6 @@ import { createEvent } from '@seckill/contracts';
 import { toRecord } from '@seckill/kafka';
 import { AdmissionScript, saleKeys } from '@seckill/redis';
 import { BrokerSwitch, waitFor } from '@seckill/testing';
-import { toStreamRecord } from '../outbox/stream-outbox';
 import { OrderServiceHarness } from '../testing/harness';
 
 /**
@@ -92,7 +91,7 @@ it('publishes an order whose process died between Redis and Kafka', async () => 
     idempotencyKey: null,
     orderSummary: JSON.stringify({ orderId }),
     answer: JSON.stringify({ orderId }),
-    record: toStreamRecord(toRecord(shop.events.orderCreated, event)),
+    record: toRecord(shop.events.orderCreated, event),
     deadline: null,
   });
   expect(result.outcome).toBe('ACCEPTED');

@@ -2,36 +2,11 @@ import type { Redis } from 'ioredis';
 import type { OutboxStore, OutgoingRecord } from '@seckill/kafka';
 import type { ServiceLogger } from '@seckill/observability';
 import {
+  fromStreamEntry,
   OUTBOX_STREAMS_KEY,
   retireOutboxStream,
   saleMetaKeyOfStream,
-  type StreamRecord,
 } from '@seckill/redis';
-
-/** A record as the admission script appends it to a sale's outbox stream. */
-export function toStreamRecord(record: OutgoingRecord): StreamRecord {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(record.headers ?? {})) {
-    if (typeof value === 'string') headers[name] = value;
-  }
-  return { topic: record.topic, key: record.key ?? '', value: String(record.value), headers };
-}
-
-/** A stream entry's flat field list (`topic t key k value v headers h`) as a record. */
-export function fromStreamFields(fields: readonly string[]): OutgoingRecord | null {
-  const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
-  const topic = map.get('topic');
-  const value = map.get('value');
-  if (!topic || !value) return null;
-  let headers: Record<string, string> = {};
-  try {
-    headers = JSON.parse(map.get('headers') ?? '{}') as Record<string, string>;
-  } catch {
-    // The envelope is what matters; the headers are a convenience copy of it.
-  }
-  return { topic, key: map.get('key') || null, value, headers };
-}
 
 /**
  * The sales' Redis outbox streams as an outbox for `OutboxRelay`. The admission script appends
@@ -113,7 +88,7 @@ export class StreamOutboxStore implements OutboxStore {
     const ids: string[] = [];
     const unreadable: string[] = [];
     for (const [id, fields] of entries) {
-      const record = fromStreamFields(fields);
+      const record = fromStreamEntry(fields);
       if (record) {
         records.push(record);
         ids.push(id);

@@ -7,12 +7,12 @@ import {
   ProblemCode,
   type SaleResponse,
 } from '@seckill/contracts';
+import { outboxRowOf } from '@seckill/persistence';
 import { loadSaleStock, RedisConnection, saleKeys } from '@seckill/redis';
 import { ProblemException } from '@seckill/service-kit';
 import { OrderDatabase } from '../database';
 import { ProducedEvents } from '../events';
 import { Prisma, type Sale } from '../generated/prisma/client';
-import { outboxRow } from '../outbox/postgres-outbox';
 import { OutboxRelays } from '../outbox/outbox-relays';
 import { stockSnapshot, toSaleResponse } from './sale-view';
 
@@ -70,7 +70,7 @@ export class SalesService {
     try {
       await this.db.$transaction([
         this.db.sale.create({ data: sale }),
-        this.db.outboxEvent.create({ data: outboxRow(this.events.salePublished, event) }),
+        this.db.outboxEvent.create({ data: outboxRowOf(this.events.salePublished, event) }),
       ]);
     } catch (error) {
       // Lost a race with the same key: the winner's sale is the answer.

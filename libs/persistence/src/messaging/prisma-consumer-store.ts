@@ -1,4 +1,5 @@
 import { type ConsumedEvent, ConsumerStore, type OutboxEntry } from '@seckill/kafka';
+import { outboxRowOfEntry } from './outbox-row';
 
 /**
  * What the messaging tables need of a Prisma client or transaction client. Every service's
@@ -64,14 +65,15 @@ export class PrismaConsumerStore<Tx extends SqlExecutor> extends ConsumerStore<T
 
   async appendOutbox(tx: Tx, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const ids = entries.map((e) => e.event.eventId);
-    const topics = entries.map((e) => e.topic);
-    const keys = entries.map((e) => e.event.key);
-    const types = entries.map((e) => e.event.type);
-    const versions = entries.map((e) => e.event.version);
-    const payloads = entries.map((e) => JSON.stringify(e.event.payload));
-    const headers = entries.map((e) => JSON.stringify(e.headers));
-    const createdAt = entries.map((e) => e.event.occurredAt);
+    const rows = entries.map(outboxRowOfEntry);
+    const ids = rows.map((r) => r.eventId);
+    const topics = rows.map((r) => r.topic);
+    const keys = rows.map((r) => r.key);
+    const types = rows.map((r) => r.type);
+    const versions = rows.map((r) => r.version);
+    const payloads = rows.map((r) => JSON.stringify(r.payload));
+    const headers = rows.map((r) => JSON.stringify(r.headers));
+    const createdAt = rows.map((r) => r.createdAt.toISOString());
     // WITH ORDINALITY + ORDER BY: ids are assigned in the order the handler added the events,
     // and the relay publishes in id order.
     await tx.$executeRaw`

@@ -7,8 +7,14 @@ import {
   OrderCreatedV1,
   type TopicName,
 } from '@seckill/contracts';
-import { EventPublisher, OutboxRelay, type OutgoingRecord } from '@seckill/kafka';
-import { MetricsRegistry, ServiceLogger } from '@seckill/observability';
+import {
+  EventPublisher,
+  OutboxRelay,
+  outboxEntryOf,
+  type OutgoingRecord,
+  toRecord,
+} from '@seckill/kafka';
+import { MetricsRegistry, runWithCorrelation, ServiceLogger } from '@seckill/observability';
 import {
   postgresServerUrl,
   readMessages,
@@ -177,6 +183,28 @@ it('publishes committed rows, oldest first, so each key keeps its order', async 
   expect(await publishedPerKey(20)).toEqual(expectedPerKey(keys, ids));
   expect(await new PrismaOutboxStore(client).backlog()).toBe(0);
   expect((await rows(client)).every((r) => r.published && r.attempts === 1)).toBe(true);
+});
+
+it('relays a row as the record toRecord made of its event, headers included', async () => {
+  const client = sqlClient();
+  const store = new PrismaConsumerStore(client);
+  const event = order('o-round-trip');
+  const { record, entry } = runWithCorrelation({ correlationId: 'c-round-trip' }, () => ({
+    record: toRecord(TestOrderCreated, event),
+    entry: outboxEntryOf(TestOrderCreated, event),
+  }));
+  await store.transaction((tx) => store.appendOutbox(tx, [entry]));
+  const relayed: OutgoingRecord[] = [];
+
+  expect(await relayOn(client, async (records) => void relayed.push(...records)).drain()).toBe(1);
+
+  // jsonb keeps an object's keys in its own order: the value is the same JSON, not the same text.
+  const [only] = relayed;
+  expect({ ...only, value: JSON.parse(String(only?.value)) }).toEqual({
+    ...record,
+    value: JSON.parse(String(record.value)),
+  });
+  expect(only?.headers).toMatchObject({ 'correlation-id': 'c-round-trip' });
 });
 
 it('two relays at once publish each row once and in order', async () => {

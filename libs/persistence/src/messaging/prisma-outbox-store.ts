@@ -1,18 +1,6 @@
-import type { EventEnvelope } from '@seckill/contracts';
 import type { OutboxStore, OutgoingRecord } from '@seckill/kafka';
+import { type OutboxRow, recordOf } from './outbox-row';
 import type { SqlExecutor, TransactionalClient } from './prisma-consumer-store';
-
-interface OutboxRow {
-  readonly id: bigint;
-  readonly event_id: string;
-  readonly topic: string;
-  readonly key: string;
-  readonly type: string;
-  readonly version: number;
-  readonly payload: unknown;
-  readonly headers: Record<string, string> | null;
-  readonly created_at: Date;
-}
 
 /** Longer than the relay's publish timeout: the claim must outlive any publish it waits for. */
 const TRANSACTION_TIMEOUT_MS = 60_000;
@@ -84,21 +72,4 @@ export class PrismaOutboxStore<Tx extends SqlExecutor> implements OutboxStore {
         UPDATE outbox_events SET attempts = attempts + 1 WHERE id = ANY(${ids})`,
     ).catch(() => undefined);
   }
-}
-
-function recordOf(row: OutboxRow): OutgoingRecord {
-  const envelope: EventEnvelope = {
-    eventId: row.event_id,
-    type: row.type,
-    version: row.version,
-    occurredAt: row.created_at.toISOString(),
-    key: row.key,
-    payload: row.payload,
-  };
-  return {
-    topic: row.topic,
-    key: row.key,
-    value: JSON.stringify(envelope),
-    headers: row.headers ?? {},
-  };
 }
