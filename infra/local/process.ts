@@ -2,6 +2,7 @@
  * Process plumbing for the local infrastructure runner: one-shot commands with captured output,
  * detached long-running servers that outlive the Node process, pid files, liveness checks by pid
  * (never by process name), graceful stop with a SIGKILL fallback, and a TCP port probe.
+ * Stays, not execa: ESM-only (16 packages for jest.preset.js); its timeout waits for grandchildren.
  */
 import { spawn, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -3,6 +3,9 @@
  * wait longer than a couple of seconds prints the elapsed time periodically (never a silent wait).
  * Library code reports only through a `Log` callback.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { sleep };
 
 export type Log = (line: string) => void;
 
@@ -111,10 +114,6 @@ export async function waitUntil<T>(
     }
   };
   return withHeartbeat(log, `waiting for ${label}`, loop(), () => lastDetail, opts);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Logs `label ...`, runs `fn`, logs `label: done in <elapsed>` (or the failure) and rethrows. */

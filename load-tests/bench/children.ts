@@ -2,11 +2,15 @@
  * The servers a benchmark starts for itself (the ceiling server, its own gateways): started as
  * child processes, waited for until they answer, and stopped by their pid (SIGTERM, then SIGKILL).
  * Nothing here looks a process up by name, and nothing touches a process it did not start.
+ * Stays, not execa: it would pipe the servers' logs through this busy process and SIGTERM on exit.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, httpGet } from '../engine/infra';
+
+export { sleep };
 
 export interface Child {
   readonly label: string;
@@ -107,10 +111,6 @@ process.once('exit', () => {
     }
   }
 });
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function tail(file: string, n: number): string {
   try {

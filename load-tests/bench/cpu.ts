@@ -3,6 +3,7 @@
  * /proc (read-only; nothing is signalled), grouped by what it is (gateway, order-service, redis,
  * kafka, postgres, the load driver, ...). On 2 cores the load driver and the shop share the CPU, so
  * the split tells which side a figure is bound by.
+ * Stays, not pidusage: it gives one pid's percent over its own interval, not all processes' ticks.
  */
 import * as fs from 'node:fs';
 

@@ -1,6 +1,8 @@
 /**
  * Per-request outcomes and latencies of a load run, and the numbers a summary shows: counts per
  * outcome and nearest-rank percentiles of the latency of each outcome. Pure: no I/O, no clock.
+ * Stays, not hdr-histogram-js (buckets of N significant digits: not exact nearest-rank);
+ * formatTable stays, not cli-table3 (box borders; its borderless setup is longer than formatTable).
  */
 import { percentileOfSorted } from '../engine/infra';
 

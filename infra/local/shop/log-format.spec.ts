@@ -1,4 +1,5 @@
-import { painter, stripAnsi } from './colors';
+import { stripVTControlCharacters as stripAnsi } from 'node:util';
+import { painter } from './colors';
 import { SERVICE_WIDTH, formatValue, levelName, renderLogLine, serviceStyle } from './log-format';
 
 const clock = (d: Date): string => d.toISOString().slice(11, 19);

@@ -1,4 +1,5 @@
-import { painter, stripAnsi } from './colors';
+import { stripVTControlCharacters as stripAnsi } from 'node:util';
+import { painter } from './colors';
 import { infraAddress, renderStatusTable, renderTable, renderUpTable } from './table';
 
 describe('renderTable', () => {

@@ -1,8 +1,12 @@
 /**
  * Plain-text tables for `shop up` and `shop status`. Widths ignore colour codes, so coloured
  * cells still line up; the last column is never padded (no trailing spaces).
+ * Stays, not cli-table3: it draws boxes, and its borderless setup is longer than renderTable.
  */
-import { type Painter, painter, visibleLength } from './colors';
+import { stripVTControlCharacters } from 'node:util';
+import { type Painter, painter } from './colors';
+
+const visibleLength = (text: string): number => stripVTControlCharacters(text).length;
 
 export function renderTable(
   header: readonly string[],
