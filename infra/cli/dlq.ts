@@ -8,6 +8,7 @@ import { type IHeaders, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { Topic, TOPIC_CATALOGUE } from '@seckill/contracts';
 import { DLQ_HEADER, EventPublisher, type OutgoingRecord } from '@seckill/kafka';
 import { fetchTopicOffsets } from '../local/group-lag';
+import { renderTable } from '../local/shop/table';
 import {
   UsageError,
   command,
@@ -248,13 +249,7 @@ export function formatTable(letters: readonly DeadLetter[], redriven: ReadonlySe
     redriven.has(l.id) ? 'redriven' : 'dead',
     oneLine(headerText(l.message, DLQ_HEADER.error) ?? '', 60),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return renderTable(header, rows);
 }
 
 export function formatShow(letter: DeadLetter, redriven: ReadonlySet<string>): string {

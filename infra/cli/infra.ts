@@ -4,6 +4,7 @@
  * Starts, stops and shows the local PostgreSQL, Redis and Kafka (see infra/README.md).
  */
 import { type InfraComponentStatus, infraDown, infraStatus, infraUp } from '../local/infra';
+import { renderTable } from '../local/shop/table';
 import {
   UsageError,
   command,
@@ -63,13 +64,7 @@ export function formatStatusTable(rows: readonly InfraComponentStatus[]): string
     r.running ? 'running' : 'stopped',
     [r.logFile, r.detail].filter(Boolean).join('  '),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...body.map(line)].join('\n');
+  return renderTable(header, body);
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,6 +1,7 @@
 /**
- * Plain-text tables for `shop up` and `shop status`. Widths ignore colour codes, so coloured
- * cells still line up; the last column is never padded (no trailing spaces).
+ * Plain-text tables for `shop up`, `shop status`, `infra status` and `dlq list`. Widths ignore
+ * colour codes, so coloured cells still line up; the last column is never padded (no trailing
+ * spaces).
  * Stays, not cli-table3: it draws boxes, and its borderless setup is longer than renderTable.
  */
 import { stripVTControlCharacters } from 'node:util';
