@@ -224,6 +224,30 @@ const HTTP_HEADER = [
   'CPU (% of one core)',
 ];
 
+const STORE_CEILING_HEADER = ['ceiling', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'hot path at'];
+
+/** The Redis and PostgreSQL ceilings as table rows (the text report names pgbench, the docs don't). */
+function storeCeilingRows(r: BenchReport, pgbenchNote: string): string[][] {
+  const rows = r.redis.map((x) => [
+    x.name,
+    String(x.clients),
+    x.rps.toFixed(0),
+    fmtMs(x.p50Ms),
+    fmtMs(x.p99Ms),
+    hotPathShare(r, x),
+  ]);
+  if (r.postgres)
+    rows.push([
+      `postgres: conditional decrement + reservation${pgbenchNote}`,
+      String(r.postgres.clients),
+      r.postgres.tps.toFixed(0),
+      fmtMs(r.postgres.p50Ms),
+      fmtMs(r.postgres.p99Ms),
+      '-',
+    ]);
+  return rows;
+}
+
 /** The console report. */
 export function formatReport(r: BenchReport): string {
   const c = r.ceiling?.rps;
@@ -249,26 +273,7 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.redis.length || r.postgres) {
     lines.push('');
-    const rows = r.redis.map((x) => [
-      x.name,
-      String(x.clients),
-      x.rps.toFixed(0),
-      fmtMs(x.p50Ms),
-      fmtMs(x.p99Ms),
-      hotPathShare(r, x),
-    ]);
-    if (r.postgres)
-      rows.push([
-        'postgres: conditional decrement + reservation (pgbench)',
-        String(r.postgres.clients),
-        r.postgres.tps.toFixed(0),
-        fmtMs(r.postgres.p50Ms),
-        fmtMs(r.postgres.p99Ms),
-        '-',
-      ]);
-    lines.push(
-      formatTable(['ceiling', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'hot path at'], rows),
-    );
+    lines.push(formatTable(STORE_CEILING_HEADER, storeCeilingRows(r, ' (pgbench)')));
   }
   const targets = evaluateTargets(r);
   if (targets.length) {
@@ -333,32 +338,11 @@ export function formatMarkdown(r: BenchReport): string {
     );
   }
   if (r.redis.length || r.postgres) {
-    const rows = r.redis.map((x) => [
-      x.name,
-      String(x.clients),
-      x.rps.toFixed(0),
-      fmtMs(x.p50Ms),
-      fmtMs(x.p99Ms),
-      hotPathShare(r, x),
-    ]);
+    const rows = storeCeilingRows(r, '');
     const commands = r.redis.map((x) => x.command);
-    if (r.postgres) {
-      rows.push([
-        'postgres: conditional decrement + reservation',
-        String(r.postgres.clients),
-        r.postgres.tps.toFixed(0),
-        fmtMs(r.postgres.p50Ms),
-        fmtMs(r.postgres.p99Ms),
-        '-',
-      ]);
-      commands.push(r.postgres.command);
-    }
+    if (r.postgres) commands.push(r.postgres.command);
     out.push(
-      mdTable(
-        ['ceiling', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'hot path at'],
-        rows,
-        [1, 2, 3, 4],
-      ),
+      mdTable(STORE_CEILING_HEADER, rows, [1, 2, 3, 4]),
       '',
       'The ceilings were measured with:',
       '',

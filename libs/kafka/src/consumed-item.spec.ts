@@ -1,5 +1,6 @@
+import { orderCreatedEvent } from '@seckill/testing';
 import type { KafkaMessage } from 'kafkajs';
-import { createEvent, EventRegistry, OrderCreatedV1, retryTopic } from '@seckill/contracts';
+import { EventRegistry, OrderCreatedV1, retryTopic } from '@seckill/contracts';
 import { ItemDecoder } from './consumed-item';
 import type { IntegrationEventHandler } from './handler-batch';
 import { toRecord } from './publisher';
@@ -7,15 +8,7 @@ import { retryRecord } from './retry';
 
 const RETRIES = retryTopic('g', 1000);
 const handler: IntegrationEventHandler = { event: OrderCreatedV1, handle: async () => undefined };
-const event = createEvent(OrderCreatedV1, {
-  orderId: 'o-1',
-  saleId: 's-1',
-  userId: 'u-1',
-  quantity: 1,
-  idempotencyKey: 'k-1',
-  priceCents: 100,
-  acceptedAt: new Date(0).toISOString(),
-});
+const event = orderCreatedEvent();
 
 function message(offset: string, value: string, headers: KafkaMessage['headers'] = {}) {
   const m = {

@@ -1,6 +1,7 @@
+import { orderCreatedEvent } from '@seckill/testing';
 import { Writable } from 'node:stream';
 import type { KafkaMessage } from 'kafkajs';
-import { createEvent, OrderCreatedV1, Topic } from '@seckill/contracts';
+import { OrderCreatedV1, Topic } from '@seckill/contracts';
 import { ServiceLogger } from '@seckill/observability';
 import type { EventItem, Item } from './consumed-item';
 import { DLQ_HEADER } from './dead-letter';
@@ -14,15 +15,7 @@ const silent = ServiceLogger.create(
   new Writable({ write: (_chunk, _encoding, done) => done() }),
 );
 
-const event = createEvent(OrderCreatedV1, {
-  orderId: 'o-1',
-  saleId: 's-1',
-  userId: 'u-1',
-  quantity: 1,
-  idempotencyKey: 'k-1',
-  priceCents: 100,
-  acceptedAt: new Date(0).toISOString(),
-});
+const event = orderCreatedEvent();
 
 /** An event read at `offset` of a retry topic, first delivered at order.created/2@7. */
 function item(attempt: number, headers: KafkaMessage['headers'] = {}): EventItem {

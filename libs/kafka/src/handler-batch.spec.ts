@@ -1,3 +1,4 @@
+import { orderCreatedPayload } from '@seckill/testing';
 import { OrderCreatedV1 } from '@seckill/contracts';
 import { type ChunkWriter, type EventContext, HandlerBatch } from './consumer-runner';
 
@@ -19,15 +20,7 @@ function recorder(name: string, calls: string[], refuse?: string): ChunkWriter<s
   };
 }
 
-const payload = {
-  orderId: 'o-1',
-  saleId: 's-1',
-  userId: 'u-1',
-  quantity: 1,
-  idempotencyKey: 'k-1',
-  priceCents: 100,
-  acceptedAt: new Date(0).toISOString(),
-};
+const payload = orderCreatedPayload();
 
 describe('HandlerBatch', () => {
   it('writes each writer once, its rows in staging order, writers in the order first staged', async () => {

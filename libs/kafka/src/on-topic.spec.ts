@@ -1,3 +1,4 @@
+import { orderCreatedPayload } from '@seckill/testing';
 import {
   createEvent,
   defineEvent,
@@ -26,15 +27,7 @@ describe('onTopic', () => {
     const moved = onTopic(handler, elsewhere);
     expect(moved.event).toBe(elsewhere);
 
-    const event = createEvent(elsewhere, {
-      orderId: 'o-1',
-      saleId: 's-1',
-      userId: 'u-1',
-      quantity: 1,
-      idempotencyKey: 'k-1',
-      priceCents: 100,
-      acceptedAt: new Date(0).toISOString(),
-    });
+    const event = createEvent(elsewhere, orderCreatedPayload());
     const scope: HandlerScope<string> = {
       tx: 'tx-1',
       stage: () => undefined,

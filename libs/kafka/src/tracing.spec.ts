@@ -1,3 +1,4 @@
+import { orderCreatedPayload } from '@seckill/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import {
@@ -28,15 +29,7 @@ const record = (headers: Record<string, string | Buffer>) => ({
   headers: { 'event-id': 'e-1', 'event-type': 'order.created', ...headers },
 });
 
-const orderCreated = {
-  orderId: 'order-1',
-  saleId: 's-1',
-  userId: 'u-1',
-  quantity: 1,
-  idempotencyKey: 'k-1',
-  priceCents: 100,
-  acceptedAt: new Date(0).toISOString(),
-};
+const orderCreated = orderCreatedPayload({ orderId: 'order-1' });
 
 describe('with tracing off', () => {
   it('records carry no trace context and are sent untouched', () => {

@@ -1,5 +1,6 @@
+import { orderCreatedEvent } from '@seckill/testing';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
-import { createEvent, OrderCreatedV1 } from '@seckill/contracts';
+import { OrderCreatedV1 } from '@seckill/contracts';
 import { type OutgoingRecord, publishSpans, toRecord } from '@seckill/kafka';
 import {
   runInSpan,
@@ -32,15 +33,7 @@ function appendedFields(record: OutgoingRecord): string[] {
 }
 
 function orderCreated() {
-  return createEvent(OrderCreatedV1, {
-    orderId: 'order-1',
-    saleId: 's-1',
-    userId: 'u-1',
-    quantity: 1,
-    idempotencyKey: 'k-1',
-    priceCents: 100,
-    acceptedAt: new Date(0).toISOString(),
-  });
+  return orderCreatedEvent({ orderId: 'order-1' });
 }
 
 describe('the outbox stream entry', () => {

@@ -4,3 +4,4 @@ export * from './kafka';
 export * from './poison-mix';
 export * from './broker-switch';
 export * from './call-counter';
+export * from './order-created';

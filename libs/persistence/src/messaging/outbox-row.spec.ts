@@ -1,5 +1,6 @@
+import { orderCreatedEvent } from '@seckill/testing';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
-import { createEvent, OrderCreatedV1 } from '@seckill/contracts';
+import { OrderCreatedV1 } from '@seckill/contracts';
 import { outboxEntryOf, toRecord } from '@seckill/kafka';
 import {
   runInSpan,
@@ -31,15 +32,7 @@ function stored(row: OutboxRowInput): OutboxRow {
   };
 }
 
-const event = createEvent(OrderCreatedV1, {
-  orderId: 'order-1',
-  saleId: 's-1',
-  userId: 'u-1',
-  quantity: 1,
-  idempotencyKey: 'k-1',
-  priceCents: 100,
-  acceptedAt: new Date(0).toISOString(),
-});
+const event = orderCreatedEvent({ orderId: 'order-1' });
 
 describe('the outbox row', () => {
   let tracing: Tracing;
