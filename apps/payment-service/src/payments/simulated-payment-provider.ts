@@ -93,6 +93,8 @@ export const DECLINE_REASON = 'card declined by the payment provider (simulated)
  * provider's would be. It follows Stripe's idempotency rules:
  * - a charge is made once per idempotency key; asking again with the key returns the first
  *   answer and charges nothing (also after a timeout, whether or not that call had charged);
+ * - a call with a key whose first call is still in flight waits for it and gets its charge
+ *   (decided once, in this process; across processes the ledger's unique key keeps one charge);
  * - the same key with other parameters is refused (`IdempotencyKeyReusedError`);
  * - `retrieve(key)` says what happened to a key, so a caller that crashed can ask.
  * Every call takes `latencyMs`, and a charge's answer `answerDelayMs` more after the ledger write;
@@ -113,6 +115,11 @@ export class SimulatedPaymentProvider {
     { maxWeight: LEDGER_BATCH },
   );
 
+  /** The first call of each key still deciding (see `charge`). */
+  private readonly deciding = new Map<string, Promise<ProviderCharge>>();
+  /** Charges made whose answer the first caller must not get (LOST_ANSWER). */
+  private readonly lostAnswers = new WeakSet<ProviderCharge>();
+
   constructor(
     private readonly ledger: PaymentDatabase,
     private readonly settings: ProviderSettings,
@@ -120,17 +127,41 @@ export class SimulatedPaymentProvider {
   ) {}
 
   async charge(request: ChargeRequest, attempt = 1): Promise<Charge> {
+    const key = request.idempotencyKey;
+    // A call with a key whose first call is still deciding gets that call's charge: together,
+    // both would decide (the ledger would still keep one charge, but the provider decides once).
+    const first = this.deciding.get(key);
+    if (first) {
+      const charge = await first.catch(() => null);
+      if (charge) return this.replay(charge, request);
+    }
+    const mine = this.decide(request, attempt);
+    this.deciding.set(key, mine);
+    try {
+      const charge = await mine;
+      if (this.deciding.get(key) === mine) this.deciding.delete(key);
+      if (this.lostAnswers.delete(charge)) return this.timeOut(key);
+      await pause(this.settings.answerDelayMs ?? 0);
+      return this.replay(charge, request);
+    } catch (error) {
+      if (this.deciding.get(key) === mine) this.deciding.delete(key);
+      throw error;
+    }
+  }
+
+  /** The ledger's charge for the key: found, or decided and written now; throws on a timeout. */
+  private async decide(request: ChargeRequest, attempt: number): Promise<ProviderCharge> {
     await pause(this.settings.latencyMs);
     const existing = await this.find(request.idempotencyKey);
-    if (existing) return this.replay(existing, request);
+    if (existing) return existing;
 
     const decision = this.decisions(request.idempotencyKey, attempt);
     if (decision === 'TIMEOUT') return this.timeOut(request.idempotencyKey);
     const status = decision === 'DECLINE' ? 'DECLINED' : 'SUCCEEDED';
     const charge = await this.writes.add({ request, status });
-    if (decision === 'LOST_ANSWER') return this.timeOut(request.idempotencyKey);
-    await pause(this.settings.answerDelayMs ?? 0);
-    return this.replay(charge, request);
+    // Charged, but the caller never hears it: a later call with the key finds the charge.
+    if (decision === 'LOST_ANSWER') this.lostAnswers.add(charge);
+    return charge;
   }
 
   /** What became of a key; null if no charge was made with it. */
