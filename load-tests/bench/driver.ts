@@ -10,7 +10,8 @@
  * for its business checks.
  */
 import autocannon from 'autocannon';
-import { Recorder, classify, problemCode, type Outcome } from './stats';
+import { problemCodeOf } from '../engine/outcomes';
+import { Recorder, classify, type Outcome } from './stats';
 
 export interface Phase {
   readonly name: string;
@@ -108,7 +109,7 @@ function runPhase(opts: DriveOptions, phase: Phase, index: number): Promise<Phas
       const now = process.hrtime.bigint();
       const ctx = context as Context;
       const latencyMs = ctx.t0 === undefined ? Number.NaN : Number(now - ctx.t0) / 1e6;
-      const code = status >= 400 ? problemCode(body) : null;
+      const code = status >= 400 ? problemCodeOf(body) : null;
       const outcome = classify(status, code);
       recorder.record(outcome, latencyMs, status, code);
       if (opts.onAnswer && ctx.spec)

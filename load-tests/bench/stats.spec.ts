@@ -6,7 +6,6 @@ import {
   formatSummary,
   formatTable,
   percentileOfSorted,
-  problemCode,
   summarize,
 } from './stats';
 
@@ -68,16 +67,7 @@ describe('Samples', () => {
   });
 });
 
-describe('problemCode and classify', () => {
-  it('reads the code of a problem body', () => {
-    expect(problemCode('{"type":"about:blank","status":409,"code":"SOLD_OUT"}')).toBe('SOLD_OUT');
-    expect(problemCode('{"status":409}')).toBeNull();
-    expect(problemCode('{"code":42}')).toBeNull();
-    expect(problemCode('not json')).toBeNull();
-    expect(problemCode('{broken')).toBeNull();
-    expect(problemCode('')).toBeNull();
-  });
-
+describe('classify', () => {
   it('maps status and code to an outcome', () => {
     expect(classify(202, null)).toBe('accepted');
     expect(classify(200, null)).toBe('ok');

@@ -32,21 +32,6 @@ export const OUTCOME_LABELS: Record<Outcome, string> = {
   error: 'errors',
 };
 
-/** The `code` of a problem+json body, or null when the body is not one. */
-export function problemCode(body: string): string | null {
-  if (!body || body.charCodeAt(0) !== 123 /* { */) return null;
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && 'code' in parsed) {
-      const code = (parsed as { code: unknown }).code;
-      return typeof code === 'string' ? code : null;
-    }
-  } catch {
-    // not JSON: no code
-  }
-  return null;
-}
-
 /** Classifies an HTTP answer. `code` is the problem code of the body, when it has one. */
 export function classify(status: number, code: string | null): Outcome {
   if (status === 202) return 'accepted';

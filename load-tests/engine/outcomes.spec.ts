@@ -35,6 +35,8 @@ describe('bodies and groups', () => {
     expect(problemCodeOf('{"code":3}')).toBeNull();
     expect(problemCodeOf('Bad Gateway')).toBeNull();
     expect(problemCodeOf('{broken')).toBeNull();
+    expect(problemCodeOf('{"status":409}')).toBeNull();
+    expect(problemCodeOf('')).toBeNull();
     expect(orderIdOf('{"orderId":"o-1","status":"PENDING"}')).toBe('o-1');
     expect(orderIdOf('{"orderId":""}')).toBeNull();
   });
