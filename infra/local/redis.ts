@@ -49,7 +49,9 @@ export function renderRedisConf(c: RedisConfig): string {
     'loglevel notice',
     `dir ${c.dir}`,
     'dbfilename dump.rdb',
-    'save 3600 1 300 100 60 10000',
+    // No RDB snapshots: the AOF is the durability, and during a sale the snapshot rules would fork
+    // and write the whole dataset every minute on the cores the hot path needs.
+    'save ""',
     'appendonly yes',
     'appendfilename "appendonly.aof"',
     'appendfsync everysec',
